@@ -1,0 +1,8 @@
+from django.urls import path
+
+from archives import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.audit_index, name="index"),
+]

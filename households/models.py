@@ -1,0 +1,436 @@
+"""The registry: where households live, who is in them, what they own and earn.
+
+Models hold data and database constraints only. Rules (ID validation, income,
+eligibility, benefit, key-review flags) live in services, reads in selectors.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+ZERO = Decimal("0")
+money = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(ZERO)]}
+
+
+class Area(models.TextChoices):
+    URBAN = "城市", "城市"
+    RURAL = "农村", "农村"
+
+
+class Town(models.Model):
+    name = models.CharField("乡镇(街道)", max_length=50, unique=True)
+    code = models.CharField("代码", max_length=20, unique=True)
+    district = models.CharField("区(县)", max_length=50, default="雁江区")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "乡镇"
+        verbose_name_plural = verbose_name
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Village(models.Model):
+    class Kind(models.TextChoices):
+        VILLAGE = "村", "村"
+        COMMUNITY = "社区", "社区(居委会)"
+
+    town = models.ForeignKey(Town, verbose_name="乡镇", on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField("村(社区)", max_length=50)
+    kind = models.CharField("类型", max_length=4, choices=Kind.choices, default=Kind.VILLAGE)
+    code = models.CharField("代码", max_length=20)
+    order = models.PositiveIntegerField("排序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "村(社区)"
+        verbose_name_plural = verbose_name
+        ordering = ["town_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="village_unique_name"),
+            models.UniqueConstraint(fields=["town", "code"], name="village_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Object permissions on villages, in direct foreign-key tables (guardian's generic
+# tables do not scale: guardian #68, #151). Review teams are Django groups and get
+# view/change on their villages; every village-scoped query joins through these.
+# (The "Group" here is django.contrib.auth's group, not VillageGroup/组.)
+class VillageUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Village, on_delete=models.CASCADE)
+
+
+class VillageGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Village, on_delete=models.CASCADE)
+
+
+class VillageGroup(models.Model):
+    """组 (villager group): one archive box per group."""
+
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="groups")
+    number = models.PositiveSmallIntegerField("组号", validators=[MinValueValidator(1)])
+    name = models.CharField("名称", max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "村民小组"
+        verbose_name_plural = verbose_name
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="villagegroup_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.number}组"
+
+
+class Category(models.Model):
+    """分类施保 class: extra monthly amount per covered person in the class."""
+
+    town = models.ForeignKey(Town, verbose_name="乡镇", on_delete=models.PROTECT, related_name="categories")
+    name = models.CharField("类别名称", max_length=50)
+    extra_amount = models.DecimalField("每人每月加发金额(元)", default=ZERO, **money)
+    description = models.CharField("适用说明", max_length=200, blank=True)
+    active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "分类施保类别"
+        verbose_name_plural = verbose_name
+        ordering = ["town_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="category_unique_name"),
+            models.CheckConstraint(condition=Q(extra_amount__gte=0), name="category_extra_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Standard(models.Model):
+    """保障标准: monthly amount per person, per town and area, from a date on."""
+
+    town = models.ForeignKey(Town, verbose_name="乡镇", on_delete=models.PROTECT, related_name="standards")
+    area = models.CharField("城乡类别", max_length=4, choices=Area.choices)
+    monthly_amount = models.DecimalField("月保障标准(元/人)", **money)
+    effective_from = models.DateField("执行起始日期")
+    note = models.CharField("文件依据", max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "保障标准"
+        verbose_name_plural = verbose_name
+        ordering = ["town_id", "area", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "area", "effective_from"], name="standard_unique_date"),
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="standard_amount_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town} {self.area} {self.monthly_amount} 元 ({self.effective_from:%Y-%m-%d} 起)"
+
+
+class Household(models.Model):
+    class Status(models.TextChoices):
+        APPLYING = "申请中", "申请中"
+        ACTIVE = "在保", "在保"
+        SUSPENDED = "停保", "停保"
+        EXITED = "已退出", "已退出"
+
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.PROTECT, related_name="households")
+    group = models.ForeignKey(
+        VillageGroup, verbose_name="组", on_delete=models.PROTECT, null=True, blank=True, related_name="households"
+    )
+    address = models.CharField("住址", max_length=200, blank=True)
+    area = models.CharField("城乡类别", max_length=4, choices=Area.choices, default=Area.RURAL)
+    status = models.CharField("保障状态", max_length=8, choices=Status.choices, default=Status.APPLYING, db_index=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name="分类施保类别",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+    )
+    covered_persons = models.PositiveSmallIntegerField("保障人数", default=0)
+    base_amount = models.DecimalField("月保障金(元)", default=ZERO, **money)
+    extra_amount = models.DecimalField("分类施保金(元)", default=ZERO, **money)
+    start_month = models.DateField("纳入保障年月", null=True, blank=True, help_text="取该月1日")
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    bank_name = models.CharField("开户银行", max_length=50, blank=True)
+    bank_account = models.CharField("银行账号", max_length=32, blank=True)
+    head = models.ForeignKey(
+        "Member", verbose_name="户主", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Denormalised for search and lists (kept in step by the services).
+    head_name = models.CharField("户主姓名", max_length=50, blank=True, db_index=True)
+    # Optimistic concurrency: an edit based on an old version is refused.
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "低保户"
+        verbose_name_plural = verbose_name
+        ordering = ["village_id", "group_id", "id"]
+        permissions = [("reveal_id_number", "查看完整身份证号")]
+        constraints = [
+            models.CheckConstraint(condition=Q(base_amount__gte=0), name="household_base_nonneg"),
+            models.CheckConstraint(condition=Q(extra_amount__gte=0), name="household_extra_nonneg"),
+        ]
+        indexes = [models.Index(fields=["village", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.head_name or '(未填户主)'}户"
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return self.base_amount + self.extra_amount
+
+
+class Member(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "男", "男"
+        FEMALE = "女", "女"
+
+    class Relation(models.TextChoices):
+        HEAD = "户主", "户主"
+        SPOUSE = "配偶", "配偶"
+        CHILD = "子女", "子女"
+        PARENT = "父母", "父母"
+        SIBLING = "兄弟姐妹", "兄弟姐妹"
+        GRANDPARENT = "祖父母/外祖父母", "祖父母/外祖父母"
+        GRANDCHILD = "孙子女/外孙子女", "孙子女/外孙子女"
+        OTHER = "其他", "其他"
+
+    class Health(models.TextChoices):
+        HEALTHY = "健康", "健康"
+        CHRONIC = "慢性病", "慢性病"
+        SERIOUS = "重病", "重病"
+
+    class Disability(models.TextChoices):
+        NONE = "", "无"
+        VISUAL = "视力", "视力残疾"
+        HEARING = "听力", "听力残疾"
+        SPEECH = "言语", "言语残疾"
+        PHYSICAL = "肢体", "肢体残疾"
+        INTELLECTUAL = "智力", "智力残疾"
+        MENTAL = "精神", "精神残疾"
+        MULTIPLE = "多重", "多重残疾"
+
+    class WorkCapacity(models.TextChoices):
+        FULL = "有劳动能力", "有劳动能力"
+        PARTIAL = "部分丧失", "部分丧失劳动能力"
+        NONE = "无劳动能力", "无劳动能力"
+
+    class Employment(models.TextChoices):
+        NONE = "无", "无业"
+        FARMING = "务农", "务农"
+        CASUAL = "务工", "务工/灵活就业"
+        EMPLOYED = "单位就业", "单位就业"
+        GRADUATE_EMPLOYED = "毕业就业", "高中或大学毕业已就业"
+        RETIRED = "退休", "退休"
+
+    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="members")
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    id_number = models.CharField("身份证号码", max_length=18, db_index=True)
+    # Derived from id_number by the services; never typed by a user.
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField("出生日期", editable=False)
+    relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices, default=Relation.HEAD)
+    health = models.CharField("健康状况", max_length=8, choices=Health.choices, default=Health.HEALTHY)
+    illness = models.CharField("病种", max_length=100, blank=True)
+    disability = models.CharField("残疾类别", max_length=4, choices=Disability.choices, blank=True, default="")
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    disability_cert = models.CharField("残疾证号", max_length=30, blank=True)
+    work_capacity = models.CharField("劳动能力", max_length=8, choices=WorkCapacity.choices, default=WorkCapacity.FULL)
+    employment = models.CharField("就业状况", max_length=8, choices=Employment.choices, default=Employment.NONE)
+    is_student = models.BooleanField("在校学生", default=False)
+    pays_provident_fund = models.BooleanField("缴纳住房公积金", default=False)
+    covered = models.BooleanField("纳入保障", default=True)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
+    moved_out_on = models.DateField("迁出日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = verbose_name
+        ordering = ["household_id", "id"]
+        constraints = [
+            # A person belongs to one household at a time; a moved-out record may remain.
+            models.UniqueConstraint(
+                fields=["id_number"], condition=Q(moved_out_on__isnull=True), name="member_unique_current_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True) | Q(disability_grade__gte=1, disability_grade__lte=4),
+                name="member_disability_grade_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "covered"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Asset(models.Model):
+    class Kind(models.TextChoices):
+        CAR = "小轿车", "小轿车"
+        TRUCK = "货车", "货车"
+        BUS = "客车", "客车"
+        SHOP = "营业用房", "营业用房"
+        GARAGE = "车库", "车库"
+        WAREHOUSE = "仓库", "仓库"
+        HOME = "住房", "住房"
+        DEPOSIT = "存款", "存款"
+        SECURITIES = "有价证券", "有价证券"
+        BUSINESS = "工商登记", "工商登记"
+        OTHER = "其他", "其他"
+
+    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField("财产类型", max_length=8, choices=Kind.choices)
+    description = models.CharField("说明", max_length=200, blank=True)
+    quantity = models.PositiveIntegerField("数量", default=1)
+    value = models.DecimalField("价值(元)", default=ZERO, **money)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "家庭财产"
+        verbose_name_plural = verbose_name
+        ordering = ["household_id", "id"]
+        constraints = [models.CheckConstraint(condition=Q(value__gte=0), name="asset_value_nonneg")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ×{self.quantity}"
+
+
+class IncomeItem(models.Model):
+    """One monthly income (or deductible rigid cost) of a household or member (S21§13)."""
+
+    class Kind(models.TextChoices):
+        WAGE = "工资性收入", "工资性收入"
+        BUSINESS = "经营净收入", "经营净收入"
+        PROPERTY = "财产净收入", "财产净收入"
+        PENSION = "养老金", "转移净收入: 养老金"
+        UNEMPLOYMENT = "失业保险金", "转移净收入: 失业保险金"
+        MAINTENANCE = "赡养费", "转移净收入: 赡养(抚养、扶养)费"
+        OTHER_TRANSFER = "其他转移性收入", "转移净收入: 其他"
+        # Recorded but never counted (S21§13).
+        SPECIAL_CARE = "抚恤优待", "不计入: 优待抚恤金"
+        SCHOLARSHIP = "奖学金", "不计入: 奖学金"
+        HEROISM = "见义勇为", "不计入: 见义勇为奖励"
+        ASSISTANCE = "社会救助金", "不计入: 社会救助金"
+        BASIC_PENSION = "基础养老金", "不计入: 城乡居民基本养老保险基础养老金"
+        # Deducted from income (因病、因残刚性支出).
+        RIGID_COST = "刚性支出", "扣减: 因病因残刚性支出"
+        OTHER = "其他", "其他"
+
+    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="incomes")
+    member = models.ForeignKey(
+        Member, verbose_name="成员", on_delete=models.CASCADE, null=True, blank=True, related_name="incomes"
+    )
+    kind = models.CharField("收入类型", max_length=10, choices=Kind.choices)
+    counted = models.BooleanField("计入家庭收入", default=True)
+    monthly_amount = models.DecimalField("月均金额(元)", **money)
+    source = models.CharField("来源说明", max_length=200, blank=True)
+    period_start = models.DateField("起始日期", null=True, blank=True)
+    period_end = models.DateField("截止日期", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "收入项目"
+        verbose_name_plural = verbose_name
+        ordering = ["household_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_amount_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.monthly_amount}"
+
+
+class ReviewFlag(models.Model):
+    """One of the nine key-review categories (重点复核对象) raised on a household."""
+
+    class Kind(models.IntegerChoices):
+        DECEASED = 1, "1.低保对象已死亡"
+        PENSION = 2, "2.有家庭成员领取养老保险金"
+        UNEMPLOYMENT = 3, "3.有家庭成员领取失业保险金"
+        PROVIDENT_FUND = 4, "4.有家庭成员缴纳住房公积金"
+        VEHICLE = 5, "5.家中有小轿车、货车、客车等机动车辆"
+        PROPERTY = 6, "6.有营业用房、车库、仓库、2套及以上住房"
+        MOVED = 7, "7.离异、迁出、人户分离、毕业已就业"
+        INCOME = 8, "8.家庭收入达到或生活水平明显超出保障标准"
+        OTHER = 9, "9.其它不符合保障条件"
+
+    class Source(models.TextChoices):
+        AUTO = "auto", "系统自动"
+        ROSTER = "roster", "外部名单比对"
+        MANUAL = "manual", "人工登记"
+
+    class Disposition(models.TextChoices):
+        PENDING = "待核实", "待核实"
+        CONFIRMED_OK = "核实无误", "核实无误"
+        ADJUST = "需调整", "需调整"
+        EXIT = "需退出", "需退出"
+
+    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="flags")
+    member = models.ForeignKey(
+        Member, verbose_name="相关成员", on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    kind = models.PositiveSmallIntegerField("复核类别", choices=Kind.choices)
+    source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.AUTO)
+    # What raised it: e.g. "member:12", "asset:7", "roster:3:row:15". Raising the
+    # same flag from the same source twice is a no-op (unique constraint).
+    source_key = models.CharField("来源标识", max_length=100)
+    reason = models.CharField("原因", max_length=300)
+    disposition = models.CharField(
+        "处理结论", max_length=8, choices=Disposition.choices, default=Disposition.PENDING, db_index=True
+    )
+    note = models.TextField("核实说明", blank=True)
+    raised_at = models.DateTimeField("发现时间", auto_now_add=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    disposed_at = models.DateTimeField("处理时间", null=True, blank=True)
+    disposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "重点复核标记"
+        verbose_name_plural = verbose_name
+        ordering = ["household_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "kind", "source_key"], name="flag_unique_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.disposition})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.disposition == self.Disposition.PENDING

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from kanjia import demo
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：堪嘉镇 14 个村(社区)、演示账号（可重复运行，不会重复创建）。"
+
+    def handle(self, *args, **options) -> None:
+        town = demo.load_places()
+        accounts = demo.load_accounts()
+        self.stdout.write(f"{town.name}: {town.villages.count()} 个村(社区)")
+        self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
+        for username, full_name, role in accounts:
+            self.stdout.write(f"  {username:<10} {full_name}  {role}")

@@ -1,0 +1,40 @@
+"""The five roles of the system, as Django groups (created by a migration).
+
+Role names are data shared by every app, so they live here rather than in one
+domain app: `households` must know them to scope querysets without importing
+`review`.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+TOWN_OFFICE = "镇民政办"
+VILLAGE_TEAM = "清理小组"
+DISTRICT = "区民政局"
+INSPECTOR = "纪委监察"
+SYSADMIN = "系统管理员"
+
+ALL_ROLES = (TOWN_OFFICE, VILLAGE_TEAM, DISTRICT, INSPECTOR, SYSADMIN)
+# Roles that see every village of the town (everyone else sees only what a
+# review team grants them through object permissions).
+TOWN_WIDE_READERS = (TOWN_OFFICE, DISTRICT, INSPECTOR)
+
+
+def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    """The user's role names, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_kanjia_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        user._kanjia_roles = cached
+    return cached
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, *names: str) -> bool:
+    return bool(role_names(user) & set(names))
+
+
+def is_read_only(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Discipline inspectors read everything and change nothing."""
+    roles = role_names(user)
+    return INSPECTOR in roles and not (roles - {INSPECTOR})

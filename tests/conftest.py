@@ -1,0 +1,196 @@
+"""Shared fixtures: the personas every test speaks of, and browser set-up.
+
+Personas (as in healthchecks' tests): a town officer, two village-team members
+on different teams, a district officer, a discipline inspector and an outsider
+with no role. Log them in with `client.force_login(...)`: the real login form is
+exercised by the login and lockout tests (django-axes needs the request).
+"""
+
+import os
+import sys
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from kanjia import roles
+
+# Playwright's sync API runs an event loop; Django's ORM then refuses sync calls
+# from the live server thread unless this is set (STACK.md).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Test-pass-2021"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def make_user(username: str, role: str | None, *, full_name: str = "", **extra) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, first_name=full_name or username, **extra)
+    if role:
+        # get_or_create: transactional tests flush the rows the role migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def town_officer(db) -> User:
+    return make_user("town_officer", roles.TOWN_OFFICE, full_name="测试民政")
+
+
+@pytest.fixture
+def team_member_a(db) -> User:
+    return make_user("team_a", roles.VILLAGE_TEAM, full_name="甲组组员")
+
+
+@pytest.fixture
+def team_member_b(db) -> User:
+    return make_user("team_b", roles.VILLAGE_TEAM, full_name="乙组组员")
+
+
+@pytest.fixture
+def district_officer(db) -> User:
+    return make_user("district_officer", roles.DISTRICT, full_name="测试区局")
+
+
+@pytest.fixture
+def inspector(db) -> User:
+    return make_user("inspector", roles.INSPECTOR, full_name="测试纪检")
+
+
+@pytest.fixture
+def sysadmin(db) -> User:
+    return make_user("sysadmin", roles.SYSADMIN, full_name="测试管理", is_staff=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("outsider", None, full_name="无角色")
+
+
+@pytest.fixture
+def personas(town_officer, team_member_a, team_member_b, district_officer, inspector, outsider):
+    return {
+        "town_officer": town_officer,
+        "team_member_a": team_member_a,
+        "team_member_b": team_member_b,
+        "district_officer": district_officer,
+        "inspector": inspector,
+        "outsider": outsider,
+    }
+
+
+# --- Browser tests ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def browser_login(live_server, page):
+    """Log a user in through the real login form; returns the page."""
+
+    def login(user: User):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return login
+
+
+@pytest.fixture
+def screenshot_dir(pytestconfig) -> str:
+    path = os.path.join(str(pytestconfig.rootpath), "test-results", "screenshots")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+# --- A real Celery worker (PostgreSQL + Redis runs) ------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Start `celery -A kanjia worker` on a private queue, against the test database.
+
+    Only when CELERY_BROKER_URL is set; otherwise tasks run in-process and the
+    tests that need a worker are skipped with that reason.
+    """
+    import subprocess
+    import time
+
+    from django.conf import settings
+
+    from kanjia.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("未设置 CELERY_BROKER_URL：任务在进程内执行，无需真实 worker")
+    queue = f"kanjia-test-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "CELERY_QUEUE": queue}
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    import socket
+
+    node = f"{queue}@{socket.gethostname()}"
+    tmp = tmp_path_factory.mktemp("celery")
+    pidfile = tmp / "worker.pid"
+    log = open(tmp / "worker.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kanjia",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            node,
+            "--pidfile",
+            str(pidfile),
+            "-l",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if app.control.inspect(destination=[node], timeout=1).ping():
+            break
+        if proc.poll() is not None:
+            raise RuntimeError((tmp / "worker.log").read_text())
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -1,0 +1,66 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from households.models import Village
+
+pytestmark = pytest.mark.django_db
+
+UNITS = [
+    "陡岩村",
+    "中心村",
+    "大桐庙村",
+    "弥陀寺村",
+    "孝义桥村",
+    "树林村",
+    "胡石桥村",
+    "居委会",
+    "雨佳村",
+    "胡家坝村",
+    "元觉寺村",
+    "凤凰嘴村",
+    "红莲村",
+    "中牛桥村",
+]
+
+
+def snapshot() -> dict:
+    from django.apps import apps
+
+    counts = {}
+    for model in apps.get_models():
+        counts[model._meta.label] = model._default_manager.count()
+    return counts
+
+
+def test_load_demo_creates_the_14_units_and_role_logins(capsys):
+    call_command("load_demo")
+    assert list(Village.objects.order_by("order").values_list("name", flat=True)) == UNITS
+    out = capsys.readouterr().out
+    for username in ("town", "team1", "team2", "district", "inspector", "sysadmin"):
+        assert username in out
+        assert User.objects.get(username=username).groups.exists()
+
+
+def test_load_demo_twice_changes_nothing():
+    call_command("load_demo")
+    before = snapshot()
+    call_command("load_demo")
+    assert snapshot() == before
+
+
+def test_demo_never_uses_the_real_names_in_the_plan():
+    seed = next((settings.BASE_DIR.parent / "shared" / "seed").glob("*.txt"), None)
+    if seed is None:
+        pytest.skip("../shared/seed 不在本机，无法比对真实姓名")
+    text = Path(seed).read_text()
+    attachment = text[text.index("附件1") :]
+    real_names = set(re.findall(r"[\u4e00-\u9fff]{2,3}(?=[、\s])", attachment)) - set(UNITS)
+    call_command("load_demo")
+    demo_names = {u.first_name for u in User.objects.all()}
+    assert real_names  # the attachment does list people
+    assert not (demo_names & real_names)
