@@ -65,7 +65,9 @@ def parse(raw: object, *, today: date | None = None) -> IdInfo:
         ) from None
     today = today or date.today()
     if born.year < 1900 or born > today:
-        raise ValidationError(f"身份证号码中的出生日期 {born:%Y-%m-%d} 不合理（早于1900年或晚于今天）。", code="birth_date")
+        raise ValidationError(
+            f"身份证号码中的出生日期 {born:%Y-%m-%d} 不合理（早于1900年或晚于今天）。", code="birth_date"
+        )
     expected = check_char(number[:17])
     if number[17] != expected:
         raise ValidationError("身份证号码校验码不正确，请逐位核对（可能有数字录错）。", code="checksum")

@@ -9,7 +9,7 @@ import factory
 from households import idcard
 from households.models import Household, Member, Town, Village, VillageGroup
 
-_rng = random.Random(20210518)  # noqa: S311 - reproducible test data
+_rng = random.Random(20210518)
 
 
 class TownFactory(factory.django.DjangoModelFactory):
