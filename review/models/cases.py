@@ -1,0 +1,1 @@
+"""Campaigns (专项行动), cases and their stage records."""

@@ -1,0 +1,1 @@
+"""Staff profiles and village review teams (清理小组)."""
