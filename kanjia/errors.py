@@ -17,3 +17,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the failure may be the database the context needs.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form posted without a valid CSRF token: say so in Chinese, keep no data."""
+    message = "页面已过期或表单来源无法验证，请刷新页面后重新提交。"
+    return render(request, "403.html", {"message": message}, status=403)

@@ -165,6 +165,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "kanjia.errors.csrf_failure"
 
 # guardian: no anonymous user object; we never grant anything to anonymous.
 ANONYMOUS_USER_NAME = None

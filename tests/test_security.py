@@ -88,3 +88,15 @@ def test_production_refuses_to_start_without_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_post_without_csrf_token_is_refused_in_chinese(town_officer):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(town_officer)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 403
+    assert "请刷新页面后重新提交" in response.content.decode()
+    # Still logged in: the refused POST changed nothing.
+    assert client.get(reverse("dashboard")).status_code == 200
