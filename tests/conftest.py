@@ -117,7 +117,8 @@ def browser_login(live_server, page):
 
 @pytest.fixture
 def screenshot_dir(pytestconfig) -> str:
-    path = os.path.join(str(pytestconfig.rootpath), "test-results", "screenshots")
+    # Not "test-results": pytest-playwright empties that folder at session end.
+    path = os.path.join(str(pytestconfig.rootpath), "test-output", "screenshots")
     os.makedirs(path, exist_ok=True)
     return path
 
