@@ -5,4 +5,13 @@ from review import views
 app_name = "review"
 urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/new/", views.team_create, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team_detail"),
+    path("teams/<int:pk>/edit/", views.team_update, name="team_update"),
+    path("teams/<int:pk>/members/", views.team_member_add, name="team_member_add"),
+    path("teams/<int:pk>/members/<int:user_id>/remove/", views.team_member_remove, name="team_member_remove"),
+    path("teams/<int:pk>/villages/", views.team_village_add, name="team_village_add"),
+    path("teams/<int:pk>/villages/<int:village_id>/remove/", views.team_village_remove, name="team_village_remove"),
+    path("my-team/", views.my_team, name="my_team"),
 ]

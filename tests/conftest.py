@@ -92,6 +92,46 @@ def personas(town_officer, team_member_a, team_member_b, district_officer, inspe
     }
 
 
+# --- Villages and review teams ------------------------------------------------------
+# team_member_a/_b alone carry only the 清理小组 role (no villages). Ask for
+# team_a/team_b to put them in teams: team A covers village_a, team B village_b
+# (two villages of one town), set up through the real services.
+
+
+@pytest.fixture
+def village_a(db):
+    from tests.factories import VillageFactory
+
+    return VillageFactory(name="甲村")
+
+
+@pytest.fixture
+def village_b(db):
+    from tests.factories import VillageFactory
+
+    return VillageFactory(name="乙村")
+
+
+def _team(name: str, member: User, village, by: User):
+    from review import teams
+    from review.models import TeamMembership
+
+    team = teams.team_create(name=name, by=by)
+    teams.team_add_member(team=team, user=member, role=TeamMembership.Role.CADRE, by=by)
+    teams.team_assign_village(team=team, village=village, by=by)
+    return team
+
+
+@pytest.fixture
+def team_a(team_member_a, village_a, town_officer):
+    return _team("甲组", team_member_a, village_a, town_officer)
+
+
+@pytest.fixture
+def team_b(team_member_b, village_b, town_officer):
+    return _team("乙组", team_member_b, village_b, town_officer)
+
+
 # --- Browser tests ---------------------------------------------------------------
 
 

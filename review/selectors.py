@@ -1,0 +1,114 @@
+"""Reads for the review app, scoped by role.
+
+Teams: the town-wide roles (镇民政办, 区民政局, 纪委监察) see every team; a team
+member sees the teams they belong to; anyone else sees none. Only the town
+office changes teams. What a team member sees of the registry is decided by
+`households.selectors` from the grants `review.teams` writes.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, QuerySet
+
+from households.models import Village
+from households.selectors import households_visible_to
+from kanjia import roles
+from review.models import ReviewTeam, TeamMembership, TeamVillage
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _active_links() -> QuerySet[TeamVillage]:
+    return TeamVillage.objects.filter(active=True).select_related("village").order_by("village__order", "village_id")
+
+
+def _with_details(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
+    return teams.select_related("leader").prefetch_related(
+        Prefetch("village_links", queryset=_active_links(), to_attr="active_links"),
+        Prefetch(
+            "memberships",
+            queryset=TeamMembership.objects.select_related("user", "user__staff").order_by("role", "user__username"),
+            to_attr="member_list",
+        ),
+    )
+
+
+def teams_visible_to(*, user: User) -> QuerySet[ReviewTeam]:
+    if not user.is_authenticated or not user.is_active:
+        return ReviewTeam.objects.none()
+    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+        return ReviewTeam.objects.all()
+    return ReviewTeam.objects.filter(memberships__user=user).distinct()
+
+
+def teams_changeable_by(*, user: User) -> QuerySet[ReviewTeam]:
+    if not can_manage_teams(user=user):
+        return ReviewTeam.objects.none()
+    return ReviewTeam.objects.all()
+
+
+def can_manage_teams(*, user: User) -> bool:
+    """Only the town's civil-affairs office sets up teams (inspectors never change anything)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not roles.is_read_only(user)
+        and roles.has_role(user, roles.TOWN_OFFICE)
+    )
+
+
+def team_list(*, user: User) -> QuerySet[ReviewTeam]:
+    """Teams the user may see, with their leader, active villages and member count (3 queries)."""
+    teams = teams_visible_to(user=user)
+    return (
+        ReviewTeam.objects.filter(pk__in=teams.values("pk"))
+        .select_related("leader")
+        .annotate(member_count=Count("memberships", distinct=True))
+        .prefetch_related(Prefetch("village_links", queryset=_active_links(), to_attr="active_links"))
+        .order_by("name")
+    )
+
+
+def team_detail(*, user: User, pk: int) -> ReviewTeam | None:
+    return _with_details(teams_visible_to(user=user)).filter(pk=pk).first()
+
+
+def my_teams(*, user: User) -> QuerySet[ReviewTeam]:
+    """The teams `user` is a member of, with their villages and members."""
+    if not user.is_authenticated or not user.is_active:
+        return ReviewTeam.objects.none()
+    return _with_details(ReviewTeam.objects.filter(memberships__user=user).distinct()).order_by("name")
+
+
+def village_choices_for_team(*, team: ReviewTeam) -> QuerySet[Village]:
+    """Villages the team does not cover yet (some may be covered by another team: assigning moves them)."""
+    covered = TeamVillage.objects.filter(team=team, active=True).values("village_id")
+    return Village.objects.exclude(pk__in=covered).order_by("order", "id")
+
+
+def active_team_names() -> dict[int, str]:
+    """village id → name of the team covering it now."""
+    return dict(TeamVillage.objects.filter(active=True).values_list("village_id", "team__name"))
+
+
+def member_candidates() -> QuerySet:
+    """Active accounts that may join a team: not the town-wide roles, not sysadmins."""
+    excluded = [roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR, roles.SYSADMIN]
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(groups__name__in=excluded)
+        .select_related("staff")
+        .order_by("username")
+    )
+
+
+def my_households(*, user: User) -> QuerySet:
+    """Households of the villages the user's teams cover, through the registry's own scoping."""
+    mine = TeamVillage.objects.filter(active=True, team__memberships__user=user).values("village_id")
+    return (
+        households_visible_to(user=user)
+        .filter(village_id__in=mine)
+        .select_related("village", "group")
+        .order_by("village__order", "id")
+    )
