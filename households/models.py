@@ -117,6 +117,30 @@ class Category(models.Model):
         return self.name
 
 
+class AssetKind(models.TextChoices):
+    CAR = "小轿车", "小轿车"
+    TRUCK = "货车", "货车"
+    BUS = "客车", "客车"
+    SHOP = "营业用房", "营业用房"
+    GARAGE = "车库", "车库"
+    WAREHOUSE = "仓库", "仓库"
+    HOME = "住房", "住房"
+    DEPOSIT = "存款", "存款"
+    SECURITIES = "有价证券", "有价证券"
+    BUSINESS = "工商登记", "工商登记"
+    OTHER = "其他", "其他"
+
+
+ASSET_KINDS = AssetKind.choices
+
+
+class Rounding(models.TextChoices):
+    FEN = "fen", "保留到分"
+    JIAO = "jiao", "四舍五入到角"
+    YUAN = "yuan", "四舍五入到元"
+    YUAN_UP = "yuan_up", "不足一元按一元计"
+
+
 class Standard(models.Model):
     """保障标准: monthly amount per person, per town and area, from a date on."""
 
@@ -125,6 +149,8 @@ class Standard(models.Model):
     monthly_amount = models.DecimalField("月保障标准(元/人)", **money)
     effective_from = models.DateField("执行起始日期")
     note = models.CharField("文件依据", max_length=200, blank=True)
+    # How the office rounds a computed monthly benefit under this standard.
+    rounding = models.CharField("保障金取整方式", max_length=8, choices=Rounding.choices, default=Rounding.YUAN)
     history = HistoricalRecords()
 
     class Meta:
@@ -138,6 +164,37 @@ class Standard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.town} {self.area} {self.monthly_amount} 元 ({self.effective_from:%Y-%m-%d} 起)"
+
+
+class PropertyRule(models.Model):
+    """A local property limit (S21§14), configured by the town office.
+
+    E.g. "住房 at most 1", "小轿车 at most 0", "存款 value at most 20000": the
+    household's assets of `kind` must stay within `max_quantity` and `max_value`.
+    """
+
+    town = models.ForeignKey(Town, verbose_name="乡镇", on_delete=models.PROTECT, related_name="property_rules")
+    name = models.CharField("规则名称", max_length=100)
+    kind = models.CharField("财产类型", max_length=8, choices=ASSET_KINDS)
+    max_quantity = models.PositiveIntegerField("数量上限", null=True, blank=True, help_text="留空表示不限数量")
+    max_value = models.DecimalField(
+        "价值上限(元)", null=True, blank=True, help_text="留空表示不限价值", **money
+    )
+    active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "财产核查规则"
+        verbose_name_plural = verbose_name
+        ordering = ["town_id", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_value__isnull=True) | Q(max_value__gte=0), name="propertyrule_value_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Household(models.Model):
@@ -166,7 +223,7 @@ class Household(models.Model):
     base_amount = models.DecimalField("月保障金(元)", default=ZERO, **money)
     extra_amount = models.DecimalField("分类施保金(元)", default=ZERO, **money)
     start_month = models.DateField("纳入保障年月", null=True, blank=True, help_text="取该月1日")
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
     bank_name = models.CharField("开户银行", max_length=50, blank=True)
     bank_account = models.CharField("银行账号", max_length=32, blank=True)
     head = models.ForeignKey(
@@ -286,18 +343,7 @@ class Member(models.Model):
 
 
 class Asset(models.Model):
-    class Kind(models.TextChoices):
-        CAR = "小轿车", "小轿车"
-        TRUCK = "货车", "货车"
-        BUS = "客车", "客车"
-        SHOP = "营业用房", "营业用房"
-        GARAGE = "车库", "车库"
-        WAREHOUSE = "仓库", "仓库"
-        HOME = "住房", "住房"
-        DEPOSIT = "存款", "存款"
-        SECURITIES = "有价证券", "有价证券"
-        BUSINESS = "工商登记", "工商登记"
-        OTHER = "其他", "其他"
+    Kind = AssetKind
 
     household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField("财产类型", max_length=8, choices=Kind.choices)

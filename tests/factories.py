@@ -7,7 +7,19 @@ from decimal import Decimal
 import factory
 
 from households import idcard
-from households.models import Household, Member, Town, Village, VillageGroup
+from households.models import (
+    Asset,
+    Category,
+    Household,
+    IncomeItem,
+    Member,
+    PropertyRule,
+    Rounding,
+    Standard,
+    Town,
+    Village,
+    VillageGroup,
+)
 
 _rng = random.Random(20210518)
 
@@ -72,3 +84,55 @@ class MemberFactory(factory.django.DjangoModelFactory):
     sex = factory.LazyAttribute(lambda o: idcard.parse(o.id_number).sex)
     birth_date = factory.LazyAttribute(lambda o: idcard.parse(o.id_number).birth_date)
     relation = Member.Relation.HEAD
+
+
+# --- Registry rules (issue 3) ------------------------------------------------------
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    town = factory.SubFactory(TownFactory)
+    name = factory.Sequence(lambda n: f"类别{n}")
+    extra_amount = Decimal("50.00")
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Standard
+
+    town = factory.SubFactory(TownFactory)
+    area = "农村"
+    monthly_amount = Decimal("470.00")
+    effective_from = date(2021, 1, 1)
+    rounding = Rounding.FEN
+
+
+class PropertyRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PropertyRule
+
+    town = factory.SubFactory(TownFactory)
+    name = "住房不超过1套"
+    kind = "住房"
+    max_quantity = 1
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    household = factory.SubFactory(HouseholdFactory)
+    kind = "住房"
+    quantity = 1
+    value = Decimal("50000.00")
+
+
+class IncomeItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncomeItem
+
+    household = factory.SubFactory(HouseholdFactory)
+    kind = IncomeItem.Kind.WAGE
+    monthly_amount = Decimal("300.00")

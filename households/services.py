@@ -1,0 +1,207 @@
+"""Writes to the registry: a household with its members, assets and income items.
+
+One call saves everything in one transaction or nothing. Edits carry the
+`version` they were based on; an edit based on an old version is refused
+(optimistic concurrency, SECURITY.md). Sex and birth date come from the ID
+number, the head's name and the covered-person count are kept in step, and the
+automatic review flags are re-evaluated after every save. Every saved object
+carries the acting user for its history record, so the same code is correct in
+a request, a command or a Celery task.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from households import idcard
+from households.flags import evaluate_flags
+from households.models import Asset, Household, IncomeItem, Member
+
+HOUSEHOLD_FIELDS = frozenset(
+    {"village", "group", "address", "area", "category", "phone", "bank_name", "bank_account", "start_month"}
+)
+MEMBER_FIELDS = frozenset(
+    {
+        "name",
+        "relation",
+        "health",
+        "illness",
+        "disability",
+        "disability_grade",
+        "disability_cert",
+        "work_capacity",
+        "employment",
+        "is_student",
+        "pays_provident_fund",
+        "covered",
+        "died_on",
+        "moved_out_on",
+    }
+)
+ASSET_FIELDS = frozenset({"kind", "description", "quantity", "value"})
+INCOME_FIELDS = frozenset({"member", "kind", "counted", "monthly_amount", "source", "period_start", "period_end"})
+STALE_VERSION = (
+    "此户信息在您编辑期间已被他人修改并保存（您编辑的是第 {mine} 版，当前为第 {now} 版）。"
+    "请重新打开编辑页面，核对后再保存。"
+)
+CONFLICT = "保存失败：有家庭成员的身份证号码已在其他户登记为在册成员，请核对后再保存。"
+
+
+@dataclass
+class HouseholdInput:
+    """What a form (or an import) hands over.
+
+    `fields` holds household fields (only HOUSEHOLD_FIELDS; a missing key keeps
+    the stored value). Each row of `members`, `assets` and `incomes` is a dict of
+    that model's fields plus `id` (None for a new row) and `delete`. A member
+    row's `id_number` may be empty for an existing member: the stored number is
+    kept (forms show it masked).
+    """
+
+    fields: dict[str, Any]
+    members: list[dict[str, Any]] = field(default_factory=list)
+    assets: list[dict[str, Any]] = field(default_factory=list)
+    incomes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def current_id_holders(*, numbers: list[str], exclude_household_id: int | None) -> dict[str, Member]:
+    """Current members (not moved out) of other households holding these numbers."""
+    qs = Member.objects.filter(id_number__in=numbers, moved_out_on__isnull=True).select_related("household__village")
+    if exclude_household_id is not None:
+        qs = qs.exclude(household_id=exclude_household_id)
+    return {m.id_number: m for m in qs}
+
+
+def household_create(*, data: HouseholdInput, by: AbstractBaseUser | None) -> Household:
+    household = Household(status=Household.Status.APPLYING)
+    return _save_atomically(household=household, data=data, by=by, version=None)
+
+
+def household_update(
+    *, household: Household, version: int, data: HouseholdInput, by: AbstractBaseUser | None
+) -> Household:
+    return _save_atomically(household=household, data=data, by=by, version=version)
+
+
+def _save_atomically(*, household: Household, data: HouseholdInput, by, version: int | None) -> Household:
+    try:
+        with transaction.atomic():
+            if version is not None:
+                household = Household.objects.select_for_update().get(pk=household.pk)
+                if household.version != version:
+                    raise ValidationError(STALE_VERSION.format(mine=version, now=household.version), code="stale")
+                household.version += 1
+            household = _save(household=household, data=data, by=by)
+            evaluate_flags(household=household, by=by)
+    except IntegrityError as exc:
+        # The unique constraint on current ID numbers caught a race the checks missed.
+        raise ValidationError(CONFLICT, code="conflict") from exc
+    return household
+
+
+def _apply(obj, values: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(values) - allowed - {"id", "delete", "id_number"}
+    if unknown:
+        raise TypeError(f"fields not writable here: {sorted(unknown)}")
+    for name in allowed & set(values):
+        setattr(obj, name, values[name])
+
+
+def _members(household: Household, rows: list[dict], errors: list[str]) -> tuple[list[Member], list[Member]]:
+    existing = {m.pk: m for m in household.members.all()} if household.pk else {}
+    keep, drop = [], []
+    for row in rows:
+        member = existing.get(row.get("id")) if row.get("id") else Member(household=household)
+        if member is None:
+            errors.append("要修改的家庭成员不属于此户。")
+            continue
+        if row.get("delete"):
+            if member.pk:
+                drop.append(member)
+            continue
+        _apply(member, row, MEMBER_FIELDS)
+        raw = row.get("id_number") or ""
+        if raw or not member.pk:
+            try:
+                info = idcard.parse(raw)
+            except ValidationError as exc:
+                errors.append(f"{member.name or '新成员'}：{exc.messages[0]}")
+                continue
+            member.id_number, member.sex, member.birth_date = info.number, info.sex, info.birth_date
+        keep.append(member)
+    return keep, drop
+
+
+def _check_members(household: Household, members: list[Member], errors: list[str]) -> None:
+    if not members:
+        errors.append("每户至少要有一名家庭成员（户主）。")
+        return
+    heads = [m for m in members if m.relation == Member.Relation.HEAD and not m.moved_out_on]
+    if len(heads) != 1:
+        errors.append(f"每户须有且只有一名在册户主（当前为 {len(heads)} 名）。")
+    numbers = [m.id_number for m in members]
+    for number in {n for n in numbers if numbers.count(n) > 1}:
+        errors.append(f"身份证号码 {idcard.mask(number)} 在本户中重复登记。")
+    current = [m.id_number for m in members if not m.moved_out_on]
+    for number, other in current_id_holders(numbers=current, exclude_household_id=household.pk).items():
+        where = f"{other.household.village} {other.household.head_name}户"
+        errors.append(f"身份证号码 {idcard.mask(number)} 已是{where}的在册成员，不能重复登记。")
+
+
+def _rows(household: Household, model, related: str, rows: list[dict], allowed, errors) -> tuple[list, list]:
+    existing = {o.pk: o for o in getattr(household, related).all()} if household.pk else {}
+    keep, drop = [], []
+    for row in rows:
+        obj = existing.get(row.get("id")) if row.get("id") else model(household=household)
+        if obj is None:
+            errors.append(f"要修改的{model._meta.verbose_name}不属于此户。")
+        elif row.get("delete"):
+            if obj.pk:
+                drop.append(obj)
+        else:
+            _apply(obj, row, allowed)
+            keep.append(obj)
+    return keep, drop
+
+
+def _save(*, household: Household, data: HouseholdInput, by) -> Household:
+    errors: list[str] = []
+    _apply(household, data.fields, HOUSEHOLD_FIELDS)
+    if household.group_id and household.group.village_id != household.village_id:
+        errors.append("所选的组不属于所选的村(社区)。")
+    members, dropped_members = _members(household, data.members, errors)
+    _check_members(household, members, errors)
+    assets, dropped_assets = _rows(household, Asset, "assets", data.assets, ASSET_FIELDS, errors)
+    incomes, dropped_incomes = _rows(household, IncomeItem, "incomes", data.incomes, INCOME_FIELDS, errors)
+    kept_ids = {m.pk for m in members if m.pk}
+    for item in incomes:
+        if item.member is not None and item.member.pk not in kept_ids:
+            errors.append(f"收入项目“{item.get_kind_display()}”所属成员不在本户或已被删除。")
+    if errors:
+        raise ValidationError(errors)
+
+    household._history_user = by
+    if household.pk is None:
+        household.save()
+    dropped_ids = {m.pk for m in dropped_members}
+    # A removed member's income items go with them, each with its own history row.
+    orphans = IncomeItem.objects.filter(member_id__in=dropped_ids).exclude(pk__in=[i.pk for i in dropped_incomes])
+    for obj in [*dropped_incomes, *orphans, *dropped_assets]:
+        obj._history_user = by
+        obj.delete()
+    for obj in dropped_members:
+        obj._history_user = by
+        obj.delete()
+    for obj in [*members, *assets, *incomes]:
+        obj.household = household
+        obj._history_user = by
+        obj.save()
+
+    head = next(m for m in members if m.relation == Member.Relation.HEAD and not m.moved_out_on)
+    household.head, household.head_name = head, head.name
+    household.covered_persons = sum(1 for m in members if m.covered and not m.died_on and not m.moved_out_on)
+    household.save()
+    return household
