@@ -480,3 +480,176 @@ class ReviewFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.disposition == self.Disposition.PENDING
+
+
+# --- Ledger import/export and external rosters (台账导入导出、外部名单比对) ---------------
+# Uploaded and generated files live under MEDIA_ROOT, which has no public URL:
+# the ledger views serve them after checking who asks.
+
+
+class ImportBatch(models.Model):
+    """One uploaded ledger file: its dry run (预检) and, when asked, its commit."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        CHECKING = "checking", "预检中"
+        CHECKED = "checked", "已预检(未导入)"
+        COMMIT_QUEUED = "commit_queued", "等待导入"
+        COMMITTING = "committing", "导入中"
+        COMMITTED = "committed", "已导入"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    file = models.FileField("文件", upload_to="ledger/imports/%Y/%m/", max_length=255)
+    file_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField("文件大小(字节)", default=0)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
+    stage = models.CharField("当前步骤", max_length=100, blank=True)
+    error = models.CharField("拒绝原因", max_length=500, blank=True)
+    rows = models.PositiveIntegerField("成员行数", default=0)
+    households_created = models.PositiveIntegerField("新增户", default=0)
+    households_updated = models.PositiveIntegerField("更新户", default=0)
+    households_unchanged = models.PositiveIntegerField("未变户", default=0)
+    members_created = models.PositiveIntegerField("新增成员", default=0)
+    members_updated = models.PositiveIntegerField("更新成员", default=0)
+    members_unchanged = models.PositiveIntegerField("未变成员", default=0)
+    problem_count = models.PositiveIntegerField("问题数", default=0)
+    # The preview: changed households/members and problems (both capped for display).
+    summary = models.JSONField("预检结果", default=dict, blank=True)
+    error_file = models.FileField("错误说明工作簿", upload_to="ledger/errors/%Y/%m/", max_length=255, blank=True)
+    checked_at = models.DateTimeField("预检完成时间", null=True, blank=True)
+    committed_at = models.DateTimeField("导入完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台账导入批次"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def busy(self) -> bool:
+        return self.status in {
+            self.Status.QUEUED,
+            self.Status.CHECKING,
+            self.Status.COMMIT_QUEUED,
+            self.Status.COMMITTING,
+        }
+
+
+class ExportJob(models.Model):
+    """A ledger export written by a Celery task; downloaded by the user who asked for it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导出人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    # Null: every village the user may see (decided again when the task runs).
+    village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.CASCADE, null=True, blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
+    rows = models.PositiveIntegerField("成员行数", default=0)
+    file = models.FileField("文件", upload_to="ledger/exports/%Y/%m/", max_length=255, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "台账导出"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.village or '全部村'} ({self.get_status_display()})"
+
+
+class Roster(models.Model):
+    """An external roster (死亡、养老金、公积金……) matched against members by ID number."""
+
+    class Kind(models.TextChoices):
+        DEATH = "死亡/火化", "死亡/火化"
+        PENSION = "养老金领取", "养老金领取"
+        UNEMPLOYMENT = "失业保险金领取", "失业保险金领取"
+        PROVIDENT_FUND = "住房公积金缴存", "住房公积金缴存"
+        VEHICLE = "机动车登记", "机动车登记"
+        PROPERTY = "不动产登记", "不动产登记"
+        BUSINESS = "工商登记", "工商登记"
+        PUBLIC_PAYROLL = "财政供养人员", "财政供养人员"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        LOADING = "loading", "读取中"
+        MATCHING = "matching", "比对中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("名单类别", max_length=10, choices=Kind.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    file = models.FileField("文件", upload_to="ledger/rosters/%Y/%m/", max_length=255)
+    file_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    # The first upload of the same file and kind: flags are keyed on it, so that
+    # uploading a roster again never raises the same flag twice.
+    same_as = models.ForeignKey("self", verbose_name="同一名单", on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    rows = models.PositiveIntegerField("行数", default=0)
+    invalid_rows = models.PositiveIntegerField("身份证号码无效", default=0)
+    matched = models.PositiveIntegerField("比中", default=0)
+    mismatched = models.PositiveIntegerField("姓名不一致", default=0)
+    flags_raised = models.PositiveIntegerField("新增复核标记", default=0)
+    matched_at = models.DateTimeField("比对时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "外部比对名单"
+        verbose_name_plural = verbose_name
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
+
+    @property
+    def source_id(self) -> int:
+        return self.same_as_id or self.pk
+
+
+class RosterRow(models.Model):
+    """One normalised roster row; `member` is set by the set-based match."""
+
+    roster = models.ForeignKey(Roster, verbose_name="名单", on_delete=models.CASCADE, related_name="entries")
+    row_number = models.PositiveIntegerField("行号")
+    id_raw = models.CharField("原始身份证号码", max_length=64, blank=True)
+    id_number = models.CharField("身份证号码", max_length=18, blank=True)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    date = models.DateField("日期", null=True, blank=True)
+    amount = models.DecimalField("金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    problem = models.CharField("问题", max_length=300, blank=True)
+    member = models.ForeignKey(
+        Member, verbose_name="比中成员", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name_mismatch = models.BooleanField("姓名不一致", default=False)
+
+    class Meta:
+        verbose_name = "名单行"
+        verbose_name_plural = verbose_name
+        ordering = ["roster_id", "row_number"]
+        indexes = [models.Index(fields=["roster", "id_number"], name="rosterrow_roster_id_number")]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id}:{self.row_number}"
