@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from households.models import Village
 from review import selectors
@@ -42,6 +42,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
+@require_safe
 def team_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -79,6 +80,7 @@ def _detail(request: HttpRequest, team: ReviewTeam, **forms) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.team_detail(user=request.user, pk=pk)
     if team is None:
@@ -158,6 +160,7 @@ def team_village_remove(request: HttpRequest, pk: int, village_id: int) -> HttpR
 
 
 @login_required
+@require_safe
 def my_team(request: HttpRequest) -> HttpResponse:
     teams = list(selectors.my_teams(user=request.user))
     households = selectors.my_households(user=request.user)

@@ -1,0 +1,200 @@
+"""Scope sweep: no persona reaches an object of another team's village.
+
+The sweep reads the URLconf: every URL pattern that takes an object id (an
+`int` converter, or a parameter named `pk` / `*_id`) must have an entry in
+TARGETS saying how to make such an object in village B (team B's village).
+A new URL without an entry fails `test_every_object_url_has_a_target` with the
+line to add, so new URLs are covered automatically.
+
+For each URL, against the object in village B:
+- team member A (other team), the outsider and the sysadmin (no village) get
+  404 (not visible) or 403 (refused before any lookup) for GET and POST (405
+  for the wrong method);
+- the district officer and the inspector see every village: GET may succeed
+  unless the page is a change form (`write=True`: 403), POST is refused (403,
+  or 405 for read-only views);
+- no POST by any of them changes a row or adds a history record anywhere;
+- controls: the town officer's GET finds the object (not 404), and for targets
+  with a payload the town officer's same POST does change the database (so the
+  payload is one a missing check would let through).
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from review.models import TeamMembership
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+World = SimpleNamespace
+# Tables whose rows change on every request whatever the answer (sessions,
+# login-attempt bookkeeping): not data a refused request could have changed.
+IGNORED_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
+# Namespaces outside the sweep: the Django admin is for 系统管理员 only (its
+# object URLs take `path:object_id`; see test_admin_object_urls_are_for_sysadmins).
+SKIPPED_NAMESPACES = {"admin"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to make an object of village B for one URL, and what a change would look like."""
+
+    make: Callable[[World], dict]  # → reverse() kwargs for an object in village B
+    post: Callable[[World], dict] | None = None  # a valid payload (town officer's POST must change data)
+    write: bool = False  # GET shows a change form: readers (district, inspector) get 403
+
+
+TARGETS: dict[str, Target] = {
+    # --- review: teams (team B covers village B) ---
+    "review:team_detail": Target(lambda w: {"pk": w.team_b.pk}),
+    "review:team_update": Target(
+        lambda w: {"pk": w.team_b.pk}, post=lambda w: {"name": "改名", "active_from": "2021-05-21"}
+    ),
+    "review:team_member_add": Target(
+        lambda w: {"pk": w.team_b.pk}, post=lambda w: {"user": w.extra.pk, "role": TeamMembership.Role.CADRE}
+    ),
+    "review:team_member_remove": Target(
+        lambda w: {"pk": w.team_b.pk, "user_id": w.team_member_b.pk}, post=lambda w: {}
+    ),
+    "review:team_village_add": Target(lambda w: {"pk": w.team_b.pk}, post=lambda w: {"village": w.village_a.pk}),
+    "review:team_village_remove": Target(
+        lambda w: {"pk": w.team_b.pk, "village_id": w.village_b.pk}, post=lambda w: {}
+    ),
+    # --- households ---
+}
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}".strip(":") if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}".strip(":") if p.name else None
+            yield prefix + str(p.pattern), name, namespace
+
+
+OBJECT_PARAM = re.compile(r"<int:\w+>|<(?:\w+:)?(?:pk|\w+_id)>|\(\?P<(?:pk|\w+_id)>")
+
+
+def object_urls() -> list[tuple[str, str | None]]:
+    """(route, URL name) of every pattern taking an object id, outside the skipped namespaces."""
+    found = []
+    for route, name, namespace in _walk(get_resolver().url_patterns):
+        if namespace.split(":")[0] in SKIPPED_NAMESPACES:
+            continue
+        if OBJECT_PARAM.search(route):
+            found.append((route, name))
+    return sorted(found, key=lambda rn: rn[0])
+
+
+def test_every_object_url_has_a_target():
+    missing = [(route, name) for route, name in object_urls() if name not in TARGETS]
+    assert not missing, "\n".join(
+        f"URL /{route} ({name or 'unnamed: give it a name'}) takes an object id but the scope sweep cannot make one "
+        f'in another team\'s village. Add  "{name}": Target(lambda w: {{...kwargs for an object in w.village_b}}, '
+        "post=..., write=...)  to TARGETS in tests/test_scope_sweep.py."
+        for route, name in missing
+    )
+
+
+def test_every_target_is_a_url():
+    names = {name for _, name in object_urls()}
+    stale = sorted(set(TARGETS) - names)
+    assert not stale, f"TARGETS names URLs that no longer exist (or take no object id): {stale}"
+
+
+def test_the_sweep_finds_the_team_urls():
+    names = {name for _, name in object_urls()}
+    assert {"review:team_detail", "review:team_village_remove"} <= names
+
+
+def snapshot() -> dict[str, int]:
+    """Row counts of every table (history tables included): a change leaves a trace in one of them."""
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if table not in IGNORED_TABLES and not model._meta.proxy:
+            counts[table] = model._default_manager.count()
+    return counts
+
+
+def diff(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
+    return {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+
+
+@pytest.fixture
+def world(personas, sysadmin, team_a, team_b, village_a, village_b):
+    from tests.conftest import make_user
+
+    return World(
+        **personas,
+        sysadmin=sysadmin,
+        team_a=team_a,
+        team_b=team_b,
+        village_a=village_a,
+        village_b=village_b,
+        household_b=HouseholdFactory(village=village_b, head_name="乙村户主"),
+        extra=make_user("extra_member", None),
+    )
+
+
+HIDDEN_FROM = ("team_member_a", "outsider", "sysadmin")
+READERS = ("district_officer", "inspector")
+
+
+@pytest.mark.parametrize("name", sorted(name for _, name in object_urls() if name in TARGETS))
+def test_another_teams_objects_are_out_of_reach(client, world, name):
+    target = TARGETS[name]
+    url = reverse(name, kwargs=target.make(world))
+    payload = target.post(world) if target.post else {}
+
+    client.force_login(world.town_officer)
+    control = client.get(url)
+    assert control.status_code != 404 and control.status_code < 500, (
+        f"control: town officer GET {url} answered {control.status_code}: the Target does not make a real object"
+    )
+
+    for persona in HIDDEN_FROM + READERS:
+        user = getattr(world, persona)
+        client.force_login(user)
+        got = client.get(url).status_code
+        if persona in HIDDEN_FROM:
+            # 405: a POST-only URL answers GET the same for every id, revealing nothing.
+            assert got in (403, 404, 405), f"{persona} GET {url} answered {got}, expected 404 (or 403)"
+        elif target.write:
+            assert got in (403, 405), f"{persona} GET {url} (a change form) answered {got}, expected 403"
+        else:
+            assert got < 500 and got != 404, f"{persona} GET {url} answered {got}"
+
+        before = snapshot()
+        got = client.post(url, payload).status_code
+        after = snapshot()
+        allowed = (403, 404, 405) if persona in HIDDEN_FROM else (403, 405)
+        assert got in allowed, f"{persona} POST {url} answered {got}, expected one of {allowed}"
+        assert not diff(before, after), f"{persona} POST {url} ({got}) changed the database: {diff(before, after)}"
+
+    if target.post is not None:
+        client.force_login(world.town_officer)
+        before = snapshot()
+        client.post(url, payload)
+        assert diff(before, snapshot()), f"control: the town officer's POST {url} changed nothing; fix the payload"
+
+
+def test_admin_object_urls_are_for_sysadmins(client, world):
+    urls = [
+        reverse("admin:households_village_change", args=[world.village_b.pk]),
+        reverse("admin:review_reviewteam_change", args=[world.team_b.pk]),
+    ]
+    for persona in HIDDEN_FROM[:2] + READERS + ("town_officer", "team_member_b"):
+        client.force_login(getattr(world, persona))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 302 and response.url.startswith(reverse("admin:login")), (persona, url)
