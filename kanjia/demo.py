@@ -91,3 +91,101 @@ def load_accounts() -> list[tuple[str, str, str]]:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     return ACCOUNTS
+
+
+# Seven 清理小组 covering the 14 units two by two, as in the plan (附件1). Every
+# name is fictional. Per team: (驻村领导, 驻村干部, 村干部 of each of its two units);
+# `team1` / `team2` (demo logins above) are the 驻村干部 of the first two teams.
+TEAMS: list[tuple[str, tuple[str, str], tuple[str, str], tuple[tuple[str, str], ...], tuple[str, str]]] = [
+    (
+        "第一组",
+        ("leader1", "冯启航"),
+        ("team1", "赵驻村"),
+        (("cun01", "韩秋菊"), ("cun02", "蒋志远")),
+        ("陡岩村", "中心村"),
+    ),
+    (
+        "第二组",
+        ("leader2", "褚明远"),
+        ("team2", "钱驻村"),
+        (("cun03", "卫晓岚"), ("cun04", "沈德厚")),
+        ("大桐庙村", "弥陀寺村"),
+    ),
+    (
+        "第三组",
+        ("leader3", "何书恒"),
+        ("cadre3", "吕青禾"),
+        (("cun05", "施雨桐"), ("cun06", "张一帆")),
+        ("孝义桥村", "树林村"),
+    ),
+    (
+        "第四组",
+        ("leader4", "孔令哲"),
+        ("cadre4", "曹慕白"),
+        (("cun07", "严若溪"), ("cun08", "华子墨")),
+        ("胡石桥村", "居委会"),
+    ),
+    (
+        "第五组",
+        ("leader5", "金振宇"),
+        ("cadre5", "魏语嫣"),
+        (("cun09", "陶知秋"), ("cun10", "姜远山")),
+        ("雨佳村", "胡家坝村"),
+    ),
+    (
+        "第六组",
+        ("leader6", "戚鸿飞"),
+        ("cadre6", "谢晚晴"),
+        (("cun11", "邹明澈"), ("cun12", "喻清和")),
+        ("元觉寺村", "凤凰嘴村"),
+    ),
+    (
+        "第七组",
+        ("leader7", "柏文渊"),
+        ("cadre7", "水映月"),
+        (("cun13", "窦安然"), ("cun14", "章可心")),
+        ("红莲村", "中牛桥村"),
+    ),
+]
+
+
+def _demo_user(username: str, full_name: str) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def load_teams() -> list[str]:
+    """The 7 teams with their villages and fictional members, through the team services (grants included).
+
+    Idempotent: existing teams, members, staff profiles and village assignments
+    are left as they are (a village already covered by some team is not moved).
+    """
+    from review import teams as team_services
+    from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
+
+    by = User.objects.get(username="town")
+    town = Town.objects.get(code="512002110")
+    names = []
+    for name, (leader, leader_name), (cadre, cadre_name), village_cadres, units in TEAMS:
+        team = ReviewTeam.objects.filter(name=name).first() or team_services.team_create(
+            name=name, by=by, active_from=date(2021, 5, 21), active_to=date(2021, 8, 20)
+        )
+        people = [(leader, leader_name, TeamMembership.Role.LEADER, Staff.Unit.TOWN, "驻村领导")]
+        people.append((cadre, cadre_name, TeamMembership.Role.CADRE, Staff.Unit.TOWN, "驻村干部"))
+        people += [(u, n, TeamMembership.Role.VILLAGE_CADRE, Staff.Unit.VILLAGE, "村干部") for u, n in village_cadres]
+        for username, full_name, role, unit, post in people:
+            user = _demo_user(username, full_name)
+            if not Staff.objects.filter(user=user).exists():
+                team_services.staff_upsert(user=user, name=full_name, unit=unit, post=post, by=by)
+            if not team.memberships.filter(user=user).exists():
+                team_services.team_add_member(team=team, user=user, role=role, by=by)
+        for unit_name in units:
+            village = Village.objects.get(town=town, name=unit_name)
+            if not TeamVillage.objects.filter(village=village, active=True).exists():
+                team_services.team_assign_village(team=team, village=village, by=by)
+        names.append(name)
+    return names
