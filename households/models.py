@@ -177,9 +177,7 @@ class PropertyRule(models.Model):
     name = models.CharField("规则名称", max_length=100)
     kind = models.CharField("财产类型", max_length=8, choices=ASSET_KINDS)
     max_quantity = models.PositiveIntegerField("数量上限", null=True, blank=True, help_text="留空表示不限数量")
-    max_value = models.DecimalField(
-        "价值上限(元)", null=True, blank=True, help_text="留空表示不限价值", **money
-    )
+    max_value = models.DecimalField("价值上限(元)", null=True, blank=True, help_text="留空表示不限价值", **money)
     active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
 

@@ -7,11 +7,15 @@ teams see the villages their team's Django group holds `view_village` on
 (guardian, direct-FK tables); anyone else sees nothing.
 """
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Reverse
 from guardian.shortcuts import get_objects_for_user
 
-from households.models import Household, Member, ReviewFlag, Village
+from households import idcard
+from households.models import Household, IncomeItem, Member, ReviewFlag, Village, VillageGroup
 from kanjia import roles
 
 User = AbstractBaseUser | AnonymousUser
@@ -85,3 +89,99 @@ def dashboard_counts(*, user: User) -> dict:
     figures["monthly_total"] = (figures.pop("base") or 0) + (figures.pop("extra") or 0)
     figures["persons"] = figures["persons"] or 0
     return figures
+
+
+# --- The household register pages (issue 3) ---------------------------------------
+
+# Sort keys a user may pick on the list (whitelisted: never order_by raw input).
+HOUSEHOLD_SORTS = {
+    "village": ("village__order", "group__number", "id"),
+    "head": ("head_name", "id"),
+    "status": ("status", "id"),
+    "persons": ("covered_persons", "id"),
+    "amount": ("base_amount", "id"),
+    "updated": ("updated_at", "id"),
+}
+ID_FULL = re.compile(r"\d{17}[\dX]")
+DIGITS = re.compile(r"\d{3,17}[\dX]")
+
+
+def _search(households: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """Name (prefix), full ID number, last digits of an ID number, or phone (prefix).
+
+    Each branch is an indexed lookup: members' name and id_number, households'
+    phone, and on PostgreSQL reverse(id_number) for the last digits (migration 0003).
+    """
+    q = idcard.normalize(query)
+    if not q:
+        return households
+    if ID_FULL.fullmatch(q):
+        return households.filter(pk__in=Member.objects.filter(id_number=q).values("household_id"))
+    if DIGITS.fullmatch(q):
+        tail = Member.objects.annotate(reversed_id=Reverse("id_number")).filter(reversed_id__startswith=q[::-1])
+        match = Q(pk__in=tail.values("household_id"))
+        if q.isdigit():
+            match |= Q(phone__startswith=q)
+        return households.filter(match)
+    return households.filter(pk__in=Member.objects.filter(name__startswith=query.strip()).values("household_id"))
+
+
+def household_list(*, user: User, query: str = "", filters: dict | None = None, sort: str = "") -> QuerySet[Household]:
+    """The register list: scoped, searched, filtered and sorted; the caller paginates."""
+    filters = filters or {}
+    households = households_visible_to(user=user)
+    households = _search(households, query)
+    simple = {"village": "village_id", "group": "group_id", "status": "status", "category": "category_id"}
+    for key, lookup in simple.items():
+        if filters.get(key):
+            households = households.filter(**{lookup: filters[key]})
+    if filters.get("area"):
+        households = households.filter(area=filters["area"])
+    if filters.get("flag"):
+        open_flags = ReviewFlag.objects.filter(disposition=ReviewFlag.Disposition.PENDING)
+        if filters["flag"] != "any":
+            open_flags = open_flags.filter(kind=filters["flag"])
+        households = households.filter(pk__in=open_flags.values("household_id"))
+    descending = sort.startswith("-")
+    order = HOUSEHOLD_SORTS.get(sort.lstrip("-"), HOUSEHOLD_SORTS["village"])
+    if descending:
+        order = tuple(f"-{o}" for o in order)
+    return (
+        households.select_related("village", "group", "category")
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=ReviewFlag.objects.filter(disposition=ReviewFlag.Disposition.PENDING).only(
+                    "id", "household_id", "kind"
+                ),
+                to_attr="open_flags",
+            )
+        )
+        .order_by(*order)
+    )
+
+
+def household_detail(*, user: User) -> QuerySet[Household]:
+    """Visible households with everything the detail page shows, in a fixed number of queries."""
+    return (
+        households_visible_to(user=user)
+        .select_related("village__town", "group", "category", "head")
+        .prefetch_related(
+            "members",
+            "assets",
+            Prefetch("incomes", queryset=IncomeItem.objects.select_related("member")),
+            Prefetch("flags", queryset=ReviewFlag.objects.select_related("member", "raised_by", "disposed_by")),
+        )
+    )
+
+
+def groups_visible_to(*, user: User) -> QuerySet[VillageGroup]:
+    return VillageGroup.objects.filter(village__in=villages_visible_to(user=user)).select_related("village")
+
+
+def current_id_holders(*, numbers: list[str], exclude_household_id: int | None) -> dict[str, Member]:
+    """Current members (not moved out) of other households holding these numbers."""
+    qs = Member.objects.filter(id_number__in=numbers, moved_out_on__isnull=True).select_related("household__village")
+    if exclude_household_id is not None:
+        qs = qs.exclude(household_id=exclude_household_id)
+    return {m.id_number: m for m in qs}

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from households import idcard
 from households.flags import evaluate_flags
 from households.models import Asset, Household, IncomeItem, Member
+from households.selectors import current_id_holders
 
 HOUSEHOLD_FIELDS = frozenset(
     {"village", "group", "address", "area", "category", "phone", "bank_name", "bank_account", "start_month"}
@@ -65,14 +66,6 @@ class HouseholdInput:
     members: list[dict[str, Any]] = field(default_factory=list)
     assets: list[dict[str, Any]] = field(default_factory=list)
     incomes: list[dict[str, Any]] = field(default_factory=list)
-
-
-def current_id_holders(*, numbers: list[str], exclude_household_id: int | None) -> dict[str, Member]:
-    """Current members (not moved out) of other households holding these numbers."""
-    qs = Member.objects.filter(id_number__in=numbers, moved_out_on__isnull=True).select_related("household__village")
-    if exclude_household_id is not None:
-        qs = qs.exclude(household_id=exclude_household_id)
-    return {m.id_number: m for m in qs}
 
 
 def household_create(*, data: HouseholdInput, by: AbstractBaseUser | None) -> Household:

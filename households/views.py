@@ -1,13 +1,167 @@
+"""Household register pages. Thin: scoping in selectors, writes in services.
+
+A household outside the user's villages is a 404; visible but not changeable
+is a 403 with the reason.
+"""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from households.selectors import households_visible_to
+from households import forms, selectors
+from households.benefit import benefit_for
+from households.flags import dispose_flag, raise_manual_flag
+from households.history import household_changes
+from households.models import Household, ReviewFlag
+from households.services import household_create, household_update
+from kanjia.access import log_access
+from kanjia.models import AccessLog
+
+PAGE_SIZE = 50
+NO_CHANGE = "您只能查阅此户，没有修改权限（仅负责该村的清理小组和镇民政办可以修改）。"
+
+
+def _changeable(request: HttpRequest, household: Household) -> Household:
+    if not selectors.can_change_village(user=request.user, village_id=household.village_id):
+        raise PermissionDenied(NO_CHANGE)
+    return household
 
 
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    households = households_visible_to(user=request.user).select_related("village", "group")
-    page = Paginator(households.order_by("village__order", "id"), 50).get_page(request.GET.get("page"))
-    return render(request, "households/list.html", {"page": page})
+    villages = selectors.villages_visible_to(user=request.user)
+    form = forms.ListFilterForm(request.GET, villages=villages, groups=selectors.groups_visible_to(user=request.user))
+    query, filters, sort = form.values()
+    households = selectors.household_list(user=request.user, query=query, filters=filters, sort=sort)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "form": form,
+        "query_string": params.urlencode(),
+        "can_create": selectors.villages_changeable_by(user=request.user).exists(),
+    }
+    return render(request, "households/list.html", context)
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(selectors.household_detail(user=request.user), pk=pk)
+    flags = list(household.flags.all())
+    context = {
+        "household": household,
+        "computation": benefit_for(household=household),
+        "open_flags": [f for f in flags if f.is_open],
+        "closed_flags": [f for f in flags if not f.is_open],
+        "can_change": selectors.can_change_village(user=request.user, village_id=household.village_id),
+        "can_reveal": request.user.has_perm("households.reveal_id_number"),
+        "tab": "detail",
+    }
+    return render(request, "households/detail.html", context)
+
+
+@login_required
+def household_history(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(selectors.households_visible_to(user=request.user).select_related("village"), pk=pk)
+    context = {"household": household, "changes": household_changes(household=household), "tab": "history"}
+    return render(request, "households/history.html", context)
+
+
+def _edit_page(request: HttpRequest, household: Household | None) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = forms.HouseholdForm(data, instance=household or Household(), user=request.user)
+    members = forms.member_formset(data=data, household=household)
+    assets = forms.asset_formset(data=data, household=household)
+    incomes = forms.income_formset(data=data, household=household)
+    if data is not None and all([form.is_valid(), members.is_valid(), assets.is_valid(), incomes.is_valid()]):
+        payload = forms.to_input(form=form, members=members, assets=assets, incomes=incomes)
+        try:
+            if household is None:
+                household = household_create(data=payload, by=request.user)
+            else:
+                version = int(request.POST.get("version") or 0)
+                household = household_update(household=household, version=version, data=payload, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"已保存 {household.head_name} 户的信息。")
+            return redirect("households:detail", pk=household.pk)
+    context = {"form": form, "members": members, "assets": assets, "incomes": incomes, "household": household}
+    return render(request, "households/edit.html", context, status=400 if data is not None else 200)
+
+
+@login_required
+def household_new(request: HttpRequest) -> HttpResponse:
+    if not selectors.villages_changeable_by(user=request.user).exists():
+        raise PermissionDenied("您没有登记低保户的权限。")
+    return _edit_page(request, None)
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(selectors.households_visible_to(user=request.user), pk=pk)
+    return _edit_page(request, _changeable(request, household))
+
+
+@login_required
+@require_POST
+def member_reveal_id(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    member = get_object_or_404(
+        selectors.members_visible_to(user=request.user).select_related("household"), pk=member_pk, household_id=pk
+    )
+    if not request.user.has_perm("households.reveal_id_number"):
+        raise PermissionDenied("您没有查看完整身份证号码的权限。")
+    log_access(
+        request=request,
+        user=request.user,
+        action=AccessLog.Action.REVEAL_ID,
+        obj=member,
+        village_id=member.household.village_id,
+        detail=f"查看成员 {member.name} 的完整身份证号",
+    )
+    template = "households/_revealed_id.html" if request.headers.get("HX-Request") else "households/revealed.html"
+    return render(request, template, {"member": member})
+
+
+@login_required
+def flag_dispose(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
+    flag = get_object_or_404(
+        selectors.flags_visible_to(user=request.user).select_related("household__village", "member"),
+        pk=flag_pk,
+        household_id=pk,
+    )
+    form = forms.FlagDispositionForm(request.POST or None)
+    if request.method == "POST":
+        _changeable(request, flag.household)
+        if form.is_valid():
+            try:
+                dispose_flag(flag=flag, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "已记录核实结论。")
+                return redirect("households:detail", pk=pk)
+    can_change = selectors.can_change_village(user=request.user, village_id=flag.household.village_id)
+    context = {"flag": flag, "form": form, "household": flag.household, "can_change": can_change}
+    return render(request, "households/flag.html", context)
+
+
+@login_required
+def flag_new(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(selectors.households_visible_to(user=request.user).select_related("village"), pk=pk)
+    _changeable(request, household)
+    form = forms.ManualFlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            raise_manual_flag(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已登记重点复核标记。")
+            return redirect("households:detail", pk=pk)
+    return render(request, "households/flag_new.html", {"form": form, "household": household, "kinds": ReviewFlag.Kind})

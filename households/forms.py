@@ -1,0 +1,356 @@
+"""Forms for the household pages: one household form and three formsets on one page.
+
+Forms check input and put a Chinese message next to the field at fault; they
+never save. `to_input` hands the cleaned rows to `services.household_create` /
+`household_update`, which validate again and save everything or nothing.
+Existing ID numbers and bank accounts are never sent back to the browser: the
+field is left empty with the masked value as a hint, and empty means "keep".
+"""
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from households import idcard
+from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
+from households.selectors import current_id_holders, villages_changeable_by
+from households.services import HouseholdInput
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StyledMixin:
+    """Bootstrap classes on every widget; is-invalid where there is an error."""
+
+    def style(self) -> None:
+        for name, f in self.fields.items():
+            widget = f.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select form-select-sm"
+            else:
+                css = "form-control form-control-sm"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+
+class NoModelValidation:
+    """The services validate and build the instances; the form must not touch them."""
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class HouseholdForm(StyledMixin, NoModelValidation, forms.ModelForm):
+    start_month = forms.DateField(
+        label="纳入保障年月",
+        required=False,
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "village",
+            "group",
+            "address",
+            "area",
+            "category",
+            "phone",
+            "bank_name",
+            "bank_account",
+            "start_month",
+        ]
+
+    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        villages = villages_changeable_by(user=user)
+        self.fields["village"].queryset = villages
+        self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages).select_related("village")
+        self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
+        self.fields["category"].queryset = Category.objects.filter(active=True)
+        self.fields["category"].empty_label = "（不分类）"
+        self.stored_account = self.instance.bank_account if self.instance.pk else ""
+        if self.stored_account:
+            self.initial["bank_account"] = ""
+            self.fields["bank_account"].help_text = f"当前：{idcard.mask(self.stored_account)}，留空表示不修改"
+        self.style()
+
+    def clean_phone(self) -> str:
+        phone = idcard.normalize(self.cleaned_data["phone"]).replace("-", "")
+        if phone and not (phone.isdigit() and 7 <= len(phone) <= 12):
+            raise ValidationError("联系电话应为 7–12 位数字（手机号 11 位）。")
+        return phone
+
+    def clean_bank_account(self) -> str:
+        account = idcard.normalize(self.cleaned_data["bank_account"])
+        if account and not (account.isdigit() and 10 <= len(account) <= 30):
+            raise ValidationError("银行账号应为 10–30 位数字。")
+        return account
+
+    def clean(self) -> dict:
+        data = super().clean()
+        group, village = data.get("group"), data.get("village")
+        if group and village and group.village_id != village.pk:
+            self.add_error("group", f"{group}不属于{village}，请重新选择。")
+        return data
+
+    def household_fields(self) -> dict:
+        fields = dict(self.cleaned_data)
+        if self.stored_account and not fields["bank_account"]:
+            del fields["bank_account"]
+        return fields
+
+
+class MemberForm(StyledMixin, NoModelValidation, forms.ModelForm):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id_number = forms.CharField(label="身份证号码", required=False, max_length=40)
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "relation",
+            "health",
+            "illness",
+            "disability",
+            "disability_grade",
+            "disability_cert",
+            "work_capacity",
+            "employment",
+            "is_student",
+            "pays_provident_fund",
+            "covered",
+            "died_on",
+            "moved_out_on",
+        ]
+        widgets = {"died_on": DATE, "moved_out_on": DATE}
+
+    field_order = ["id", "name", "id_number", "relation"]
+
+    def __init__(self, *args, masked: dict[int, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        member_id = self.initial.get("id")
+        self.masked = (masked or {}).get(member_id, "")
+        if self.masked:
+            self.fields["id_number"].widget.attrs["placeholder"] = self.masked
+            self.fields["id_number"].help_text = "已登记，留空表示不修改"
+        self.style()
+
+    def clean_id_number(self) -> str:
+        raw = self.cleaned_data["id_number"]
+        return idcard.parse(raw).number if raw.strip() else ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("id") and not data.get("id_number") and "id_number" not in self.errors:
+            self.add_error("id_number", "请填写身份证号码。")
+        if data.get("health") == Member.Health.SERIOUS and not data.get("illness"):
+            self.add_error("illness", "重病须填写病种。")
+        if data.get("disability") and not data.get("disability_grade"):
+            self.add_error("disability_grade", "有残疾的须填写残疾等级（1–4 级）。")
+        if data.get("disability_grade") and not data.get("disability"):
+            self.add_error("disability", "填写了残疾等级，请选择残疾类别。")
+        return data
+
+
+class AssetForm(StyledMixin, NoModelValidation, forms.ModelForm):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Asset
+        fields = ["kind", "description", "quantity", "value"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class IncomeForm(StyledMixin, NoModelValidation, forms.ModelForm):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = IncomeItem
+        fields = ["member", "kind", "counted", "monthly_amount", "source", "period_start", "period_end"]
+        widgets = {"period_start": DATE, "period_end": DATE}
+
+    def __init__(self, *args, members: QuerySet[Member] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members if members is not None else Member.objects.none()
+        self.fields["member"].empty_label = "家庭（不指定成员）"
+        self.fields["member"].help_text = "新增成员的收入请在保存成员后再登记"
+        self.style()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", "截止日期不能早于起始日期。")
+        return data
+
+
+class MemberFormSet(forms.BaseFormSet):
+    def __init__(self, *args, household: Household | None = None, **kwargs) -> None:
+        self.household = household
+        self.stored = {m.pk: m.id_number for m in household.members.all()} if household else {}
+        masked = {pk: idcard.mask(number) for pk, number in self.stored.items()}
+        kwargs["form_kwargs"] = {"masked": masked}
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not self._should_delete_form(f) and (f.initial.get("id") or f.has_changed())
+        ]
+        if not kept:
+            raise ValidationError("每户至少要有一名家庭成员（户主）。")
+        heads = [f for f in kept if f.cleaned_data["relation"] == Member.Relation.HEAD]
+        if len(heads) != 1:
+            raise ValidationError(f"每户须有且只有一名户主（当前为 {len(heads)} 名），请检查“与户主关系”。")
+        numbers: dict[str, MemberForm] = {}
+        for f in kept:
+            number = f.cleaned_data["id_number"] or self.stored.get(f.cleaned_data.get("id"), "")
+            if number in numbers:
+                f.add_error("id_number", f"与成员{numbers[number].cleaned_data['name']}的身份证号码重复。")
+            numbers[number] = f
+        current = [n for n, f in numbers.items() if not f.cleaned_data.get("moved_out_on")]
+        holders = current_id_holders(
+            numbers=current, exclude_household_id=self.household.pk if self.household else None
+        )
+        for number, other in holders.items():
+            where = f"{other.household.village} {other.household.head_name}户"
+            numbers[number].add_error("id_number", f"该身份证号码已是{where}的在册成员，不能重复登记。")
+
+
+def member_formset(*, data=None, household: Household | None = None) -> MemberFormSet:
+    factory = forms.formset_factory(MemberForm, formset=MemberFormSet, extra=1, can_delete=True)
+    initial = [
+        {**{f: getattr(m, f) for f in MemberForm.Meta.fields}, "id": m.pk}
+        for m in (household.members.all() if household else [])
+    ] or [{"relation": Member.Relation.HEAD}]
+    return factory(data=data, prefix="members", household=household, initial=initial)
+
+
+def asset_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:
+    factory = forms.formset_factory(AssetForm, extra=1, can_delete=True)
+    initial = [{**{f: getattr(a, f) for f in AssetForm.Meta.fields}, "id": a.pk} for a in _all(household, "assets")]
+    return factory(data=data, prefix="assets", initial=initial)
+
+
+def income_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:
+    factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
+    fields = [f for f in IncomeForm.Meta.fields if f != "member"]
+    initial = [
+        {**{f: getattr(i, f) for f in fields}, "member": i.member_id, "id": i.pk} for i in _all(household, "incomes")
+    ]
+    members = household.members.all() if household else Member.objects.none()
+    return factory(data=data, prefix="incomes", initial=initial, form_kwargs={"members": members})
+
+
+def _all(household: Household | None, related: str) -> list:
+    return list(getattr(household, related).all()) if household else []
+
+
+def _rows(formset: forms.BaseFormSet) -> list[dict]:
+    rows = []
+    for form in formset.forms:
+        if not form.initial.get("id") and not form.has_changed():
+            continue  # an untouched blank row
+        data = dict(form.cleaned_data)
+        data["delete"] = bool(data.pop("DELETE", False))
+        rows.append(data)
+    return rows
+
+
+def to_input(*, form: HouseholdForm, members, assets, incomes) -> HouseholdInput:
+    return HouseholdInput(
+        fields=form.household_fields(),
+        members=_rows(members),
+        assets=_rows(assets),
+        incomes=_rows(incomes),
+    )
+
+
+class FlagDispositionForm(StyledMixin, forms.Form):
+    disposition = forms.ChoiceField(
+        label="处理结论",
+        choices=[c for c in ReviewFlag.Disposition.choices if c[0] != ReviewFlag.Disposition.PENDING],
+    )
+    note = forms.CharField(
+        label="核实说明",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写核实说明（核实了什么、依据是什么）。"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class ManualFlagForm(StyledMixin, forms.Form):
+    kind = forms.TypedChoiceField(label="复核类别", choices=ReviewFlag.Kind.choices, coerce=int, initial=9)
+    reason = forms.CharField(label="登记原因", max_length=300, error_messages={"required": "请填写登记原因。"})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class ListFilterForm(forms.Form):
+    """The list page's search, filters and sort; unknown values are simply ignored."""
+
+    q = forms.CharField(label="搜索", required=False, max_length=50)
+    village = forms.ModelChoiceField(label="村(社区)", queryset=None, required=False, empty_label="全部村(社区)")
+    group = forms.ModelChoiceField(label="组", queryset=None, required=False, empty_label="全部组")
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Household.Status.choices])
+    category = forms.ModelChoiceField(
+        label="分类", queryset=Category.objects.all(), required=False, empty_label="全部分类"
+    )
+    area = forms.ChoiceField(label="城乡", required=False, choices=[("", "城市和农村"), *Household.area.field.choices])
+    flag = forms.ChoiceField(
+        label="复核标记",
+        required=False,
+        choices=[("", "不限复核标记"), ("any", "有待核实的标记"), *[(str(k), v) for k, v in ReviewFlag.Kind.choices]],
+    )
+    sort = forms.ChoiceField(
+        label="排序",
+        required=False,
+        choices=[
+            ("", "按村组"),
+            ("head", "户主姓名"),
+            ("status", "状态"),
+            ("-persons", "保障人数(多→少)"),
+            ("-amount", "月保障金(高→低)"),
+            ("-updated", "最近更新"),
+        ],
+    )
+
+    def __init__(self, *args, villages, groups, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        self.fields["group"].queryset = groups
+        self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
+        for f in self.fields.values():
+            select = isinstance(f.widget, forms.Select)
+            f.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+
+    def values(self) -> tuple[str, dict, str]:
+        """(query, filters, sort) from what was valid; invalid filters are dropped."""
+        self.is_valid()
+        data = {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+        filters = {
+            "village": data["village"].pk if data.get("village") else None,
+            "group": data["group"].pk if data.get("group") else None,
+            "status": data.get("status"),
+            "category": data["category"].pk if data.get("category") else None,
+            "area": data.get("area"),
+            "flag": data.get("flag"),
+        }
+        return data.get("q", ""), filters, data.get("sort", "")
