@@ -273,6 +273,9 @@ class Acceptance(StageRecord):
         verbose_name = "受理记录"
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return f"受理记录（案件#{self.case_id}）"
+
 
 class Investigation(StageRecord):
     """入户调查 and 家庭经济状况核对."""
@@ -289,6 +292,9 @@ class Investigation(StageRecord):
     class Meta:
         verbose_name = "入户调查"
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"入户调查（案件#{self.case_id}）"
 
 
 class InvestigationItem(models.Model):
@@ -308,6 +314,9 @@ class InvestigationItem(models.Model):
             models.UniqueConstraint(fields=["investigation", "kind"], name="investigationitem_unique_kind"),
             models.CheckConstraint(condition=Q(abnormal=False) | ~Q(note=""), name="investigationitem_abnormal_note"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{'有异常' if self.abnormal else '无异常'}"
 
 
 class EconomicCheck(models.Model):
@@ -338,6 +347,9 @@ class EconomicCheck(models.Model):
             models.UniqueConstraint(fields=["investigation", "source"], name="economiccheck_unique_source"),
             models.CheckConstraint(condition=Q(abnormal=False) | ~Q(note=""), name="economiccheck_abnormal_note"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source}：{'有异常' if self.abnormal else '无异常'}"
 
 
 class Appraisal(StageRecord):
@@ -380,6 +392,9 @@ class Appraisal(StageRecord):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"民主评议（案件#{self.case_id}）"
+
     @property
     def participants(self) -> int:
         return self.town_cadres + self.village_committee + self.party_reps + self.villager_reps
@@ -410,6 +425,9 @@ class RegistrationForm(models.Model):
         verbose_name = "清理核实登记表"
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return f"清理核实登记表（案件#{self.case_id}）"
+
     @property
     def fully_signed(self) -> bool:
         return bool(self.leader_signed_by_id and self.cadre_signed_by_id and self.village_cadre_signed_by_id)
@@ -431,6 +449,9 @@ class TownReview(StageRecord):
     class Meta:
         verbose_name = "镇审核"
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"镇审核（案件#{self.case_id}）"
 
 
 class DistrictApproval(StageRecord):
@@ -468,3 +489,6 @@ class DistrictApproval(StageRecord):
             models.CheckConstraint(condition=Q(base_amount__gte=0), name="districtapproval_base_nonneg"),
             models.CheckConstraint(condition=Q(extra_amount__gte=0), name="districtapproval_extra_nonneg"),
         ]
+
+    def __str__(self) -> str:
+        return f"区审批（案件#{self.case_id}）"

@@ -1,0 +1,974 @@
+"""The case pipeline: the transitions table (data) and the one service that applies it.
+
+    受理 → 入户调查 → 民主评议 → 镇审核 → 区审批 → 办结        (+ 退回 to an earlier stage, 终止)
+
+`TRANSITIONS` maps (status, action) to a `Transition`: who may take it, which
+stage record it completes, what must be true first, who is excluded from it
+(separation of duties). `case_advance` is the only code that changes
+`Case.status`; it locks the case, checks everything in one place, writes the
+stage record (when given data), moves the case and appends a `CaseStep`.
+
+Later apps hang their rules on the pipeline without `review` importing them:
+`register_guard` (publicity: an open objection holds a case; archives: missing
+documents block approval) and `register_recusal_check` (the near-relatives
+register) are filled from their `AppConfig.ready()`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from households.models import Household, Member, ReviewFlag
+from households.selectors import households_changeable_by, households_visible_to
+from kanjia import roles
+from kanjia.workdays import add_working_days, fallback_notice, missing_years
+from review.models import (
+    Acceptance,
+    Appraisal,
+    Campaign,
+    CampaignPhase,
+    Case,
+    CaseStep,
+    DistrictApproval,
+    EconomicCheck,
+    Investigation,
+    InvestigationItem,
+    Outcome,
+    RegistrationForm,
+    Status,
+    TeamMembership,
+    TownReview,
+)
+from review.models.cases import FINAL_STATUSES
+
+__all__ = [
+    "RETURN",
+    "STAGE_RECORDS",
+    "TERMINATE",
+    "TRANSITIONS",
+    "Status",
+    "Transition",
+    "TransitionError",
+    "TransitionForbidden",
+    "TransitionInvalid",
+    "available_transitions",
+    "case_advance",
+    "register_guard",
+    "register_recusal_check",
+    "registration_sign",
+    "stage_save",
+]
+
+RETURN = "return"
+TERMINATE = "terminate"
+
+# Working-day limits (S21): investigation starts within 3 of acceptance, the
+# district decides within 10, the whole case takes 30 (45 in special cases).
+INVESTIGATION_START_DAYS = 3
+DISTRICT_DECISION_DAYS = 10
+OVERALL_DAYS = 30
+OVERALL_DAYS_SPECIAL = 45
+
+TEAM_WORK = (roles.TOWN_OFFICE, roles.VILLAGE_TEAM)
+TOWN = (roles.TOWN_OFFICE,)
+DISTRICT = (roles.DISTRICT,)
+
+# Outcomes a case may end in, by kind: re-checks keep/adjust/stop, applications admit/refuse.
+OUTCOMES_BY_KIND = {
+    Case.Kind.RECHECK: (Outcome.KEEP, Outcome.ADJUST, Outcome.STOP),
+    Case.Kind.PERIODIC: (Outcome.KEEP, Outcome.ADJUST, Outcome.STOP),
+    Case.Kind.APPLICATION: (Outcome.ADMIT, Outcome.REFUSE),
+}
+PAID_OUTCOMES = (Outcome.KEEP, Outcome.ADJUST, Outcome.ADMIT)
+
+
+# --- Errors --------------------------------------------------------------------
+
+
+class TransitionError(Exception):
+    """A refused transition; `text` is the Chinese sentence to show."""
+
+    @property
+    def text(self) -> str:
+        if isinstance(self, ValidationError):
+            return "；".join(self.messages)
+        return str(self.args[0]) if self.args else "操作被拒绝。"
+
+
+class TransitionForbidden(TransitionError, PermissionDenied):
+    """The actor may not take this step (role, village, recusal, separation of duties)."""
+
+
+class TransitionInvalid(TransitionError, ValidationError):
+    """The step is not possible now (wrong stage, missing or invalid data)."""
+
+
+# --- The table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str | None  # None: chosen among `targets` (退回)
+    label: str
+    roles: tuple[str, ...]
+    # 清理小组 members act only on their own team's cases.
+    team_scoped: bool = False
+    # The stage record this transition completes (data passed to case_advance is written to it).
+    record: str | None = None
+    # Names in REQUIREMENTS, checked before the move.
+    requires: tuple[str, ...] = ()
+    # Names in CONDITIONS: the transition exists for this case only if all hold.
+    when: tuple[str, ...] = ()
+    # Names in EXCLUSIONS: separation of duties.
+    excludes: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    needs_reason: bool = False
+    danger: bool = False
+    effects: tuple[str, ...] = field(default=())
+
+
+S = Status
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (S.ACCEPTANCE, "accept"): Transition(
+        to=S.INVESTIGATION,
+        label="受理",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        record="acceptance",
+        requires=("acceptance",),
+    ),
+    (S.INVESTIGATION, "investigate"): Transition(
+        to=S.APPRAISAL,
+        label="完成入户调查，进入民主评议",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        record="investigation",
+        requires=("investigation", "flags_disposed"),
+        when=("appraisal_required",),
+    ),
+    (S.INVESTIGATION, "submit"): Transition(
+        to=S.TOWN_REVIEW,
+        label="完成入户调查，报民政办审核",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        record="investigation",
+        requires=("investigation", "flags_disposed", "registration_signed"),
+        when=("appraisal_skipped",),
+    ),
+    (S.APPRAISAL, "submit"): Transition(
+        to=S.TOWN_REVIEW,
+        label="提交民政办审核",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        record="appraisal",
+        requires=("investigation", "appraisal", "registration_signed"),
+    ),
+    (S.TOWN_REVIEW, "town_review"): Transition(
+        to=S.DISTRICT_APPROVAL,
+        label="审核通过，报区民政局审批",
+        roles=TOWN,
+        record="town_review",
+        requires=("town_review",),
+        excludes=("investigator", "district_decider"),
+    ),
+    (S.DISTRICT_APPROVAL, "approve"): Transition(
+        to=S.DONE,
+        label="审批",
+        roles=DISTRICT,
+        record="district_approval",
+        requires=("district_approval", "home_visit"),
+        excludes=("investigator", "town_decider"),
+        effects=("apply_outcome",),
+    ),
+    # 退回: back to an earlier stage, with a reason, by whoever acts at the current stage.
+    (S.INVESTIGATION, RETURN): Transition(
+        to=None, label="退回", roles=TEAM_WORK, team_scoped=True, targets=(S.ACCEPTANCE,), needs_reason=True
+    ),
+    (S.APPRAISAL, RETURN): Transition(
+        to=None,
+        label="退回",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        targets=(S.ACCEPTANCE, S.INVESTIGATION),
+        needs_reason=True,
+    ),
+    (S.TOWN_REVIEW, RETURN): Transition(
+        to=None,
+        label="退回",
+        roles=TOWN,
+        targets=(S.INVESTIGATION, S.APPRAISAL),
+        needs_reason=True,
+        excludes=("investigator", "district_decider"),
+    ),
+    (S.DISTRICT_APPROVAL, RETURN): Transition(
+        to=None,
+        label="退回",
+        roles=DISTRICT,
+        targets=(S.INVESTIGATION, S.APPRAISAL, S.TOWN_REVIEW),
+        needs_reason=True,
+        excludes=("investigator", "town_decider"),
+    ),
+    # 终止: the application is withdrawn or the case is void; the town office decides.
+    **{
+        (status, TERMINATE): Transition(to=S.TERMINATED, label="终止办理", roles=TOWN, needs_reason=True, danger=True)
+        for status in (S.ACCEPTANCE, S.INVESTIGATION, S.APPRAISAL, S.TOWN_REVIEW, S.DISTRICT_APPROVAL)
+    },
+}
+
+# Stage order (for 退回: which records reopen) and each stage's record.
+STAGE_ORDER = (S.ACCEPTANCE, S.INVESTIGATION, S.APPRAISAL, S.TOWN_REVIEW, S.DISTRICT_APPROVAL, S.DONE)
+STAGE_RECORDS = {
+    S.ACCEPTANCE: "acceptance",
+    S.INVESTIGATION: "investigation",
+    S.APPRAISAL: "appraisal",
+    S.TOWN_REVIEW: "town_review",
+    S.DISTRICT_APPROVAL: "district_approval",
+}
+RECORD_MODELS = {
+    "acceptance": Acceptance,
+    "investigation": Investigation,
+    "appraisal": Appraisal,
+    "town_review": TownReview,
+    "district_approval": DistrictApproval,
+}
+# Campaign phase whose end caps each stage's deadline.
+STAGE_PHASE = {
+    S.ACCEPTANCE: CampaignPhase.Kind.IMPLEMENT,
+    S.INVESTIGATION: CampaignPhase.Kind.IMPLEMENT,
+    S.APPRAISAL: CampaignPhase.Kind.IMPLEMENT,
+    S.TOWN_REVIEW: CampaignPhase.Kind.APPROVE,
+    S.DISTRICT_APPROVAL: CampaignPhase.Kind.APPROVE,
+}
+
+CONDITIONS: dict[str, Callable[[Case], bool]] = {
+    "appraisal_required": lambda case: case.appraisal_required,
+    "appraisal_skipped": lambda case: not case.appraisal_required,
+}
+
+
+# --- Registries filled by later apps ---------------------------------------------
+
+# guard(*, case, action, transition, by, data) -> str | None: a Chinese reason to refuse, or None.
+Guard = Callable[..., str | None]
+_guards: list[Guard] = []
+# check(*, case, by) -> str | None: a reason the actor must stay out of this case.
+RecusalCheck = Callable[..., str | None]
+_recusal_checks: list[RecusalCheck] = []
+
+
+def register_guard(guard: Guard) -> Guard:
+    """Add a transition guard (idempotent; usable as a decorator)."""
+    if guard not in _guards:
+        _guards.append(guard)
+    return guard
+
+
+def register_recusal_check(check: RecusalCheck) -> RecusalCheck:
+    if check not in _recusal_checks:
+        _recusal_checks.append(check)
+    return check
+
+
+def _member_of_household(*, case: Case, by: AbstractBaseUser) -> str | None:
+    """Nobody handles their own household's case (matched by ID number)."""
+    staff = getattr(by, "staff", None)
+    number = getattr(staff, "id_number", "") if staff is not None else ""
+    if number and Member.objects.filter(household_id=case.household_id, id_number=number).exists():
+        return "您是该户家庭成员，须回避，不能办理本案。"
+    return None
+
+
+register_recusal_check(_member_of_household)
+
+
+# --- Checks ------------------------------------------------------------------------
+
+
+def _transition_for(case: Case, action: str) -> Transition:
+    transition = TRANSITIONS.get((case.status, action))
+    if transition is None or not all(CONDITIONS[name](case) for name in transition.when):
+        if case.status in FINAL_STATUSES:
+            raise TransitionInvalid(f"本案已{case.status}，不能再办理。")
+        raise TransitionInvalid(f"本案当前处于“{case.status}”环节，不能执行此操作。")
+    return transition
+
+
+def _is_team_member(case: Case, by: AbstractBaseUser) -> bool:
+    return case.team_id is not None and TeamMembership.objects.filter(team_id=case.team_id, user=by).exists()
+
+
+def _check_actor(case: Case, transition: Transition, by: AbstractBaseUser) -> None:
+    """Role, village scope, recusal and separation of duties; raises TransitionForbidden."""
+    if not by.is_authenticated or not by.is_active or roles.is_read_only(by):
+        raise TransitionForbidden("您的账号无权办理案件。")
+    if not roles.has_role(by, *transition.roles):
+        raise TransitionForbidden(f"“{transition.label}”须由{'或'.join(transition.roles)}办理。")
+    if not households_visible_to(user=by).filter(pk=case.household_id).exists():
+        raise TransitionForbidden("该户不在您负责的村(社区)范围内。")
+    # A team member acts only on their team's cases, in villages the team may change.
+    if (
+        transition.team_scoped
+        and not roles.has_role(by, roles.TOWN_OFFICE)
+        and (
+            not _is_team_member(case, by) or not households_changeable_by(user=by).filter(pk=case.household_id).exists()
+        )
+    ):
+        raise TransitionForbidden("本案不由您所在的清理小组负责。")
+    for check in _recusal_checks:
+        reason = check(case=case, by=by)
+        if reason:
+            raise TransitionForbidden(reason)
+    for name in transition.excludes:
+        reason = EXCLUSIONS[name](case, by)
+        if reason:
+            raise TransitionForbidden(reason)
+
+
+def _investigated(case: Case, by: AbstractBaseUser) -> str | None:
+    if Investigation.investigators.through.objects.filter(investigation__case=case, user=by).exists():
+        return "您参与了本案的入户调查，不能审核或审批本案（调查与审批分离）。"
+    return None
+
+
+def _decided_at(stage: str, message: str) -> Callable[[Case, AbstractBaseUser], str | None]:
+    def check(case: Case, by: AbstractBaseUser) -> str | None:
+        steps = CaseStep.objects.filter(case=case, actor=by, from_status=stage).exclude(action=TERMINATE)
+        return message if steps.exists() else None
+
+    return check
+
+
+EXCLUSIONS: dict[str, Callable[[Case, AbstractBaseUser], str | None]] = {
+    "investigator": _investigated,
+    "town_decider": _decided_at(S.TOWN_REVIEW, "您已在镇审核环节对本案作出决定，不能再作区审批决定。"),
+    "district_decider": _decided_at(S.DISTRICT_APPROVAL, "您已在区审批环节对本案作出决定，不能再作镇审核决定。"),
+}
+
+
+def _record(case: Case, name: str):
+    return RECORD_MODELS[name].objects.filter(case=case).first()
+
+
+def _req_acceptance(case: Case, data: dict) -> list[str]:
+    record = _record(case, "acceptance")
+    if record is None:
+        return ["请先填写受理登记。"]
+    errors = []
+    if not (record.promise_signed and record.promise_signed_on):
+        errors.append("申请人尚未签署诚信承诺书。")
+    if not (record.authorization_signed and record.authorization_signed_on):
+        errors.append("申请人尚未签署家庭经济状况核对授权书。")
+    if record.missing_materials.strip():
+        errors.append("一次性告知的材料尚未补齐，补齐后清空“补齐材料”一栏再受理。")
+    return errors
+
+
+def _req_investigation(case: Case, data: dict) -> list[str]:
+    record = _record(case, "investigation")
+    if record is None:
+        return ["请先填写入户调查记录。"]
+    errors = []
+    if record.investigators.count() < 2:
+        errors.append("入户调查须有至少两名调查人员。")
+    if record.items.count() < len(ReviewFlag.Kind):
+        errors.append("九类重点复核事项须逐项填写。")
+    if record.economic_checks.count() < len(EconomicCheck.Source):
+        errors.append("家庭经济状况核对结果须逐项填写。")
+    return errors
+
+
+def _req_flags_disposed(case: Case, data: dict) -> list[str]:
+    pending = ReviewFlag.objects.filter(household_id=case.household_id, disposition=ReviewFlag.Disposition.PENDING)
+    count = pending.count()
+    if count:
+        return [f"该户还有 {count} 条重点复核标记未作处理结论。"]
+    return []
+
+
+def _req_appraisal(case: Case, data: dict) -> list[str]:
+    record = _record(case, "appraisal")
+    if record is None:
+        return ["请先填写民主评议记录。"]
+    return []
+
+
+def _req_registration_signed(case: Case, data: dict) -> list[str]:
+    if not case.registration_required:
+        return []
+    form = RegistrationForm.objects.filter(case=case).first()
+    if form is None or not form.fully_signed:
+        return ["清理核实登记表须经驻村领导、驻村干部和村干部签字后才能上交民政办。"]
+    return []
+
+
+def _req_town_review(case: Case, data: dict) -> list[str]:
+    return [] if _record(case, "town_review") else ["请先填写镇审核意见。"]
+
+
+def _req_district_approval(case: Case, data: dict) -> list[str]:
+    return [] if _record(case, "district_approval") else ["请先填写区审批意见。"]
+
+
+def _req_home_visit(case: Case, data: dict) -> list[str]:
+    record = _record(case, "district_approval")
+    if (case.is_near_relative or case.has_objection) and (
+        record is None or not record.home_visit_on or not record.home_visit_note.strip()
+    ):
+        why = "近亲属备案" if case.is_near_relative else "有异议"
+        return [f"本案{why}，区民政局须入户核查并填写入户核查记录。"]
+    return []
+
+
+REQUIREMENTS: dict[str, Callable[[Case, dict], list[str]]] = {
+    "acceptance": _req_acceptance,
+    "investigation": _req_investigation,
+    "flags_disposed": _req_flags_disposed,
+    "appraisal": _req_appraisal,
+    "registration_signed": _req_registration_signed,
+    "town_review": _req_town_review,
+    "district_approval": _req_district_approval,
+    "home_visit": _req_home_visit,
+}
+
+
+# --- Stage record writers (validate, then save; raise TransitionInvalid with field errors) ---
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _save(obj, by: AbstractBaseUser) -> None:
+    obj._history_user = by
+    obj.save()
+
+
+def _not_future(day: date | None, field_name: str, errors: dict) -> None:
+    if day and day > _today():
+        errors[field_name] = "日期不能晚于今天。"
+
+
+def _write_acceptance(*, case: Case, data: dict, by: AbstractBaseUser) -> Acceptance:
+    errors: dict[str, str] = {}
+    for name, label in (("applied_on", "申请日期"), ("accepted_on", "受理日期")):
+        if not data.get(name):
+            errors[name] = f"请填写{label}。"
+        _not_future(data.get(name), name, errors)
+    if not (data.get("applicant_name") or "").strip():
+        errors["applicant_name"] = "请填写申请人。"
+    for flag, day in (("promise_signed", "promise_signed_on"), ("authorization_signed", "authorization_signed_on")):
+        if data.get(flag) and not data.get(day):
+            errors[day] = "已签署的，请填写签署日期。"
+        _not_future(data.get(day), day, errors)
+    if data.get("applied_on") and data.get("accepted_on") and data["accepted_on"] < data["applied_on"]:
+        errors["accepted_on"] = "受理日期不能早于申请日期。"
+    if errors:
+        raise TransitionInvalid(errors)
+    record = Acceptance.objects.filter(case=case).first() or Acceptance(case=case)
+    for name in (
+        "applied_on",
+        "accepted_on",
+        "promise_signed",
+        "promise_signed_on",
+        "authorization_signed",
+        "authorization_signed_on",
+        "special_case",
+    ):
+        setattr(record, name, data.get(name) or (False if name.endswith(("signed", "case")) else None))
+    record.applicant_name = data["applicant_name"].strip()
+    record.missing_materials = (data.get("missing_materials") or "").strip()
+    record.updated_by = by
+    _save(record, by)
+    return record
+
+
+def _team_users(case: Case) -> set[int]:
+    if case.team_id is None:
+        return set()
+    return set(TeamMembership.objects.filter(team_id=case.team_id).values_list("user_id", flat=True))
+
+
+def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Investigation:
+    errors: dict[str, str] = {}
+    if not data.get("visited_on"):
+        errors["visited_on"] = "请填写入户调查日期。"
+    _not_future(data.get("visited_on"), "visited_on", errors)
+    if case.accepted_on and data.get("visited_on") and data["visited_on"] < case.accepted_on:
+        errors["visited_on"] = "入户调查日期不能早于受理日期。"
+    investigators = list({u.pk: u for u in data.get("investigators") or []}.values())
+    if len(investigators) < 2:
+        errors["investigators"] = "入户调查须有至少两名调查人员。"
+    else:
+        team = _team_users(case)
+        outsiders = [u for u in investigators if u.pk not in team and not roles.has_role(u, *TOWN)]
+        if outsiders:
+            names = "、".join(u.get_full_name() or u.get_username() for u in outsiders)
+            errors["investigators"] = f"调查人员须是本案清理小组成员或镇民政办人员：{names}不是。"
+    for name, label in (("family_present", "在场家庭成员"), ("living_conditions", "居住及生活状况")):
+        if not (data.get(name) or "").strip():
+            errors[name] = f"请填写{label}。"
+    allowed = OUTCOMES_BY_KIND[case.kind]
+    if data.get("recommended_outcome") not in allowed:
+        errors["recommended_outcome"] = f"调查建议须为：{'、'.join(allowed)}。"
+    items = data.get("items") or {}
+    for kind in ReviewFlag.Kind:
+        answer = items.get(kind.value)
+        if answer is None:
+            errors[f"item_{kind.value}"] = "请选择无异常或有异常。"
+        elif answer[0] and not (answer[1] or "").strip():
+            errors[f"item_{kind.value}"] = "有异常的，请说明情况。"
+    checks = data.get("checks") or {}
+    for source in EconomicCheck.Source:
+        result = checks.get(source.value)
+        if result is None or not result[0]:
+            errors[f"check_{source.value}"] = "请填写核对结果的回复日期。"
+        elif result[0] > _today():
+            errors[f"check_{source.value}"] = "回复日期不能晚于今天。"
+        elif result[1] and not (result[2] or "").strip():
+            errors[f"check_{source.value}"] = "有异常的，请说明核对结果。"
+    if errors:
+        raise TransitionInvalid(errors)
+    record = Investigation.objects.filter(case=case).first() or Investigation(case=case)
+    record.visited_on = data["visited_on"]
+    record.family_present = data["family_present"].strip()
+    record.living_conditions = data["living_conditions"].strip()
+    record.recommended_outcome = data["recommended_outcome"]
+    record.recommended_amount = data.get("recommended_amount")
+    record.updated_by = by
+    _save(record, by)
+    record.investigators.set(investigators)
+    _replace_rows(
+        record.items,
+        [
+            InvestigationItem(investigation=record, kind=k.value, abnormal=items[k.value][0], note=items[k.value][1])
+            for k in ReviewFlag.Kind
+        ],
+        by,
+    )
+    _replace_rows(
+        record.economic_checks,
+        [
+            EconomicCheck(
+                investigation=record,
+                source=s.value,
+                received_on=checks[s.value][0],
+                abnormal=checks[s.value][1],
+                note=checks[s.value][2] or "",
+            )
+            for s in EconomicCheck.Source
+        ],
+        by,
+    )
+    _refresh_registration(case=case, investigation=record, by=by)
+    # The 3-working-day limit is about starting the visit: once recorded, the
+    # stage's limit becomes the campaign phase's end (if any).
+    _set_case(case, by, due_on=_phase_end(case, case.status))
+    return record
+
+
+def _replace_rows(manager, rows: list, by: AbstractBaseUser) -> None:
+    # Delete one by one (records history), then create one by one: 9 + 8 rows at most.
+    for old in manager.all():
+        old._history_user = by
+        old.delete()
+    for row in rows:
+        _save(row, by)
+
+
+def _refresh_registration(*, case: Case, investigation: Investigation, by: AbstractBaseUser) -> None:
+    """(Re)write the 清理核实登记表 findings from the investigation; signatures start over."""
+    if not case.registration_required:
+        return
+    abnormal = [f"{item.get_kind_display()}：{item.note}" for item in investigation.items.all() if item.abnormal]
+    checks = [f"{c.source}：{c.note}" for c in investigation.economic_checks.all() if c.abnormal]
+    findings = "\n".join(
+        [
+            f"入户调查日期：{investigation.visited_on:%Y年%m月%d日}",
+            "重点复核事项：" + ("；".join(abnormal) if abnormal else "九类事项均无异常"),
+            "经济状况核对：" + ("；".join(checks) if checks else "各项核对均无异常"),
+            f"居住及生活状况：{investigation.living_conditions}",
+        ]
+    )
+    form = RegistrationForm.objects.filter(case=case).first() or RegistrationForm(case=case)
+    form.findings = findings
+    form.recommended_outcome = investigation.recommended_outcome
+    _clear_signatures(form)
+    _save(form, by)
+
+
+def _clear_signatures(form: RegistrationForm) -> None:
+    for slot in ("leader", "cadre", "village_cadre"):
+        setattr(form, f"{slot}_signed_by", None)
+        setattr(form, f"{slot}_signed_at", None)
+
+
+def _write_appraisal(*, case: Case, data: dict, by: AbstractBaseUser) -> Appraisal:
+    errors: dict[str, str] = {}
+    if not data.get("held_on"):
+        errors["held_on"] = "请填写评议日期。"
+    _not_future(data.get("held_on"), "held_on", errors)
+    investigation = _record(case, "investigation")
+    if investigation and data.get("held_on") and data["held_on"] < investigation.visited_on:
+        errors["held_on"] = "评议日期不能早于入户调查日期。"
+    for name, label in (("place", "评议地点"), ("chair", "主持人"), ("minutes", "评议记录")):
+        if not (data.get(name) or "").strip():
+            errors[name] = f"请填写{label}。"
+    counts = {k: int(data.get(k) or 0) for k in ("town_cadres", "village_committee", "party_reps", "villager_reps")}
+    votes = {k: int(data.get(k) or 0) for k in ("votes_agree", "votes_disagree", "votes_abstain")}
+    if min(counts.values()) < 0 or min(votes.values()) < 0:
+        errors["__all__"] = "人数和票数不能为负数。"
+    total = sum(counts.values())
+    if total == 0:
+        errors["villager_reps"] = "请填写参会人数。"
+    elif counts["villager_reps"] * 3 < total * 2:
+        errors["villager_reps"] = (
+            f"村民代表 {counts['villager_reps']} 人，不足参会人数 {total} 人的三分之二"
+            f"（至少需 {-(-total * 2 // 3)} 人）。"
+        )
+    if total and sum(votes.values()) != total:
+        errors["votes_abstain"] = f"同意、不同意、弃权票数之和（{sum(votes.values())}）应等于参会人数（{total}）。"
+    result = data.get("result")
+    if result not in Appraisal.Result.values:
+        errors["result"] = "请选择评议结果。"
+    elif total and (result == Appraisal.Result.AGREE) != (votes["votes_agree"] * 2 > total):
+        errors["result"] = "评议结果与表决票数不符（同意票须过半数才能为“同意调查意见”）。"
+    if errors:
+        raise TransitionInvalid(errors)
+    record = Appraisal.objects.filter(case=case).first() or Appraisal(case=case)
+    record.held_on = data["held_on"]
+    record.place, record.chair, record.minutes = data["place"].strip(), data["chair"].strip(), data["minutes"].strip()
+    for name, value in {**counts, **votes}.items():
+        setattr(record, name, value)
+    record.result = result
+    record.updated_by = by
+    _save(record, by)
+    return record
+
+
+def _write_town_review(*, case: Case, data: dict, by: AbstractBaseUser) -> TownReview:
+    errors: dict[str, str] = {}
+    if not (data.get("opinion") or "").strip():
+        errors["opinion"] = "请填写审核意见。"
+    allowed = OUTCOMES_BY_KIND[case.kind]
+    outcome = data.get("proposed_outcome")
+    if outcome not in allowed:
+        errors["proposed_outcome"] = f"拟处理结果须为：{'、'.join(allowed)}。"
+    amount = data.get("proposed_amount")
+    if outcome in (Outcome.ADJUST, Outcome.ADMIT) and not amount:
+        errors["proposed_amount"] = "调整或新纳入的，请填写拟月保障金。"
+    if amount is not None and amount < 0:
+        errors["proposed_amount"] = "金额不能为负数。"
+    if errors:
+        raise TransitionInvalid(errors)
+    record = TownReview.objects.filter(case=case).first() or TownReview(case=case)
+    record.reviewed_on = data.get("reviewed_on") or _today()
+    record.opinion = data["opinion"].strip()
+    record.proposed_outcome = outcome
+    record.proposed_amount = amount
+    record.updated_by = by
+    _save(record, by)
+    return record
+
+
+def _write_district_approval(*, case: Case, data: dict, by: AbstractBaseUser) -> DistrictApproval:
+    errors: dict[str, str] = {}
+    allowed = OUTCOMES_BY_KIND[case.kind]
+    outcome = data.get("outcome")
+    if outcome not in allowed:
+        errors["outcome"] = f"审批结果须为：{'、'.join(allowed)}。"
+    base = data.get("base_amount") or Decimal("0")
+    extra = data.get("extra_amount") or Decimal("0")
+    if base < 0 or extra < 0:
+        errors["base_amount"] = "金额不能为负数。"
+    elif outcome in (Outcome.ADJUST, Outcome.ADMIT) and base <= 0:
+        errors["base_amount"] = "调整或新纳入的，请填写月保障金。"
+    if outcome == Outcome.STOP and not data.get("stop_reason"):
+        errors["stop_reason"] = "停保的，请选择停保原因。"
+    category = data.get("category")
+    if category is not None and category.town_id != case.household.village.town_id:
+        errors["category"] = "分类施保类别不属于本镇。"
+    decided_on = data.get("decided_on") or _today()
+    _not_future(decided_on, "decided_on", errors)
+    _not_future(data.get("home_visit_on"), "home_visit_on", errors)
+    if errors:
+        raise TransitionInvalid(errors)
+    record = DistrictApproval.objects.filter(case=case).first() or DistrictApproval(case=case)
+    record.decided_on = decided_on
+    record.opinion = (data.get("opinion") or "").strip()
+    record.outcome = outcome
+    paid = outcome in PAID_OUTCOMES
+    # 维持 keeps the household's current amounts; the record shows them for the file.
+    if outcome == Outcome.KEEP:
+        base, extra, category = case.household.base_amount, case.household.extra_amount, case.household.category
+    record.base_amount = base if paid else Decimal("0")
+    record.extra_amount = extra if paid else Decimal("0")
+    record.category = category if paid else None
+    record.stop_reason = data.get("stop_reason") if outcome == Outcome.STOP else None
+    record.home_visit_on = data.get("home_visit_on")
+    record.home_visit_note = (data.get("home_visit_note") or "").strip()
+    record.updated_by = by
+    _save(record, by)
+    return record
+
+
+WRITERS: dict[str, Callable[..., Any]] = {
+    "acceptance": _write_acceptance,
+    "investigation": _write_investigation,
+    "appraisal": _write_appraisal,
+    "town_review": _write_town_review,
+    "district_approval": _write_district_approval,
+}
+
+
+# --- Effects and deadlines ----------------------------------------------------------
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
+    """Final approval: the household's status and amounts change with history, from next month."""
+    approval = DistrictApproval.objects.select_related("category").get(case=case)
+    approval.effective_month = _first_of_next_month(approval.decided_on)
+    approval.decision = DistrictApproval.Decision.APPROVE
+    approval.completed_at = timezone.now()
+    _save(approval, by)
+    household = Household.objects.select_for_update().get(pk=case.household_id)
+    outcome = approval.outcome
+    if outcome in PAID_OUTCOMES:
+        household.status = Household.Status.ACTIVE
+        household.base_amount = approval.base_amount
+        household.extra_amount = approval.extra_amount
+        household.category = approval.category
+        if outcome == Outcome.ADMIT or household.start_month is None:
+            household.start_month = approval.effective_month
+    else:
+        household.status = Household.Status.SUSPENDED if outcome == Outcome.STOP else Household.Status.EXITED
+        household.base_amount = Decimal("0")
+        household.extra_amount = Decimal("0")
+    household.version += 1
+    household._change_reason = f"区审批：{outcome}（案件#{case.pk}，{approval.effective_month:%Y年%m月}起执行）"
+    _save(household, by)
+    case.outcome = outcome
+    case.stop_reason = approval.stop_reason
+    case.closed_at = timezone.now()
+
+
+EFFECTS: dict[str, Callable[[Case, AbstractBaseUser], None]] = {"apply_outcome": _apply_outcome}
+
+
+def _phase_end(case: Case, status: str) -> date | None:
+    kind = STAGE_PHASE.get(status)
+    if case.campaign_id is None or kind is None:
+        return None
+    phases = CampaignPhase.objects.filter(campaign_id=case.campaign_id, kind=kind)
+    return phases.values_list("ends_on", flat=True).first()
+
+
+def stage_due(case: Case, status: str, *, start: date) -> tuple[date | None, str]:
+    """The deadline of `status` entered on `start`: working-day limit and/or the campaign phase's end."""
+    limits = {S.INVESTIGATION: INVESTIGATION_START_DAYS, S.DISTRICT_APPROVAL: DISTRICT_DECISION_DAYS}
+    due, notice = None, ""
+    if status in limits:
+        due = add_working_days(start=start, days=limits[status])
+        notice = fallback_notice(missing_years(start=start, end=due))
+    phase_end = _phase_end(case, status)
+    if phase_end and (due is None or phase_end < due):
+        due = phase_end
+    return due, notice
+
+
+def _set_case(case: Case, by: AbstractBaseUser, **values) -> None:
+    for name, value in values.items():
+        setattr(case, name, value)
+    _save(case, by)
+
+
+# --- The service ----------------------------------------------------------------------
+
+
+def available_transitions(*, case: Case, user: AbstractBaseUser) -> list[tuple[str, Transition]]:
+    """The transitions `user` may take on `case` now (role, scope, recusal, separation of duties).
+
+    Required data is not checked here: the stage form is how it is supplied.
+    """
+    found = []
+    for (status, action), transition in TRANSITIONS.items():
+        if status != case.status or not all(CONDITIONS[name](case) for name in transition.when):
+            continue
+        try:
+            _check_actor(case, transition, user)
+        except TransitionForbidden:
+            continue
+        found.append((action, transition))
+    return found
+
+
+def return_targets(*, case: Case, transition: Transition) -> list[str]:
+    return [t for t in transition.targets if t != S.APPRAISAL or case.appraisal_required]
+
+
+def case_advance(*, case: Case, action: str, by: AbstractBaseUser, data: dict | None = None, note: str = "") -> Case:
+    """Take `action` on `case` as `by`; the one way a case changes stage.
+
+    `data` is the stage record's data (written first, in the same transaction)
+    or, for 退回, `{"target": <status>}`. Raises TransitionForbidden (who) or
+    TransitionInvalid (when/what) with a Chinese message; then nothing changes.
+    """
+    note = (note or "").strip()
+    with transaction.atomic():
+        # Lock the case row: of two concurrent decisions, the second waits here
+        # and then finds the case already moved on.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        transition = _transition_for(case, action)
+        _check_actor(case, transition, by)
+        for guard in _guards:
+            reason = guard(case=case, action=action, transition=transition, by=by, data=data)
+            if reason:
+                raise TransitionInvalid(reason)
+        if transition.needs_reason and not note:
+            raise TransitionInvalid({"note": f"{transition.label}须说明理由。"})
+        if transition.record and data is not None:
+            WRITERS[transition.record](case=case, data=data, by=by)
+        errors = [message for name in transition.requires for message in REQUIREMENTS[name](case, data or {})]
+        if errors:
+            raise TransitionInvalid(errors)
+        from_status = case.status
+        target = transition.to or _return_target(case, transition, data)
+        if action == RETURN:
+            _reopen(case, target, by)
+        elif transition.record:
+            _complete(case, transition.record, by)
+        if action == "accept":
+            _start_deadlines(case)
+        for effect in transition.effects:
+            EFFECTS[effect](case, by)
+        case.status = target
+        if target in FINAL_STATUSES:
+            case.due_on = None
+            case.closed_at = case.closed_at or timezone.now()
+        elif action != "accept":
+            case.due_on, notice = stage_due(case, target, start=_today())
+            case.deadline_notice = notice or case.deadline_notice
+        _save(case, by)
+        _save(CaseStep(case=case, from_status=from_status, to_status=target, action=action, actor=by, note=note), by)
+    # A fresh instance: the one above carries cached stage records from before the effects.
+    return Case.objects.get(pk=case.pk)
+
+
+def _return_target(case: Case, transition: Transition, data: dict | None) -> str:
+    target = (data or {}).get("target")
+    allowed = return_targets(case=case, transition=transition)
+    if target not in allowed:
+        raise TransitionInvalid({"target": f"请选择退回到的环节：{'、'.join(allowed)}。"})
+    return target
+
+
+def _complete(case: Case, record_name: str, by: AbstractBaseUser) -> None:
+    record = _record(case, record_name)
+    record.completed_at = timezone.now()
+    if record_name == "town_review":
+        record.decision = TownReview.Decision.PASS
+    _save(record, by)
+
+
+def _reopen(case: Case, target: str, by: AbstractBaseUser) -> None:
+    """退回: the target stage's record and every later one must be completed again."""
+    later = STAGE_ORDER[STAGE_ORDER.index(target) :]
+    for status in later:
+        name = STAGE_RECORDS.get(status)
+        record = _record(case, name) if name else None
+        if record is not None and record.completed_at is not None:
+            record.completed_at = None
+            if name == "town_review" and case.status == S.TOWN_REVIEW:
+                record.decision = TownReview.Decision.RETURN
+            _save(record, by)
+    if STAGE_ORDER.index(target) < STAGE_ORDER.index(S.TOWN_REVIEW):
+        form = RegistrationForm.objects.filter(case=case).first()
+        signed = form is not None and (
+            form.leader_signed_by_id or form.cadre_signed_by_id or form.village_cadre_signed_by_id
+        )
+        if signed:
+            _clear_signatures(form)
+            _save(form, by)
+
+
+def _start_deadlines(case: Case) -> None:
+    acceptance = Acceptance.objects.get(case=case)
+    case.accepted_on = acceptance.accepted_on
+    days = OVERALL_DAYS_SPECIAL if acceptance.special_case else OVERALL_DAYS
+    case.overall_due = add_working_days(start=acceptance.accepted_on, days=days)
+    case.due_on, _ = stage_due(case, S.INVESTIGATION, start=acceptance.accepted_on)
+    case.deadline_notice = fallback_notice(missing_years(start=acceptance.accepted_on, end=case.overall_due))
+
+
+def stage_save(*, case: Case, by: AbstractBaseUser, data: dict) -> Case:
+    """Save the current stage's record without moving the case (a draft, or before signatures)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        name = STAGE_RECORDS.get(case.status)
+        transition = next(
+            (t for (s, _), t in TRANSITIONS.items() if s == case.status and t.record == name and _applies(case, t)),
+            None,
+        )
+        if transition is None:
+            raise TransitionInvalid(f"本案当前处于“{case.status}”环节，没有可填写的记录。")
+        _check_actor(case, transition, by)
+        WRITERS[name](case=case, data=data, by=by)
+    return case
+
+
+def _applies(case: Case, transition: Transition) -> bool:
+    return all(CONDITIONS[name](case) for name in transition.when)
+
+
+SIGNATURE_SLOTS = {
+    TeamMembership.Role.LEADER: "leader",
+    TeamMembership.Role.CADRE: "cadre",
+    TeamMembership.Role.VILLAGE_CADRE: "village_cadre",
+}
+
+
+def registration_sign(*, case: Case, by: AbstractBaseUser) -> RegistrationForm:
+    """Sign the 清理核实登记表 in the signer's team role (驻村领导, 驻村干部 or 村干部)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        ready = (case.status == S.APPRAISAL and Appraisal.objects.filter(case=case).exists()) or (
+            case.status == S.INVESTIGATION
+            and not case.appraisal_required
+            and Investigation.objects.filter(case=case).exists()
+        )
+        form = RegistrationForm.objects.filter(case=case).first()
+        if not case.registration_required or form is None or not ready:
+            raise TransitionInvalid("清理核实登记表须在入户调查和民主评议记录完成后签字。")
+        membership = TeamMembership.objects.filter(team_id=case.team_id, user=by).first()
+        if membership is None:
+            raise TransitionForbidden("只有本案清理小组的驻村领导、驻村干部和村干部可以签字。")
+        _check_actor(case, TRANSITIONS[(case.status, "submit")], by)
+        slot = SIGNATURE_SLOTS[membership.role]
+        signed_by = getattr(form, f"{slot}_signed_by_id")
+        if signed_by == by.pk:
+            raise TransitionInvalid("您已签字。")
+        if signed_by is not None:
+            raise TransitionInvalid(f"{membership.role}已签字。")
+        setattr(form, f"{slot}_signed_by", by)
+        setattr(form, f"{slot}_signed_at", timezone.now())
+        _save(form, by)
+    return form
+
+
+def deadline_for_campaign(campaign: Campaign) -> date | None:
+    """The end of the campaign's 清理实施 phase: the limit of team work in launched cases."""
+    return (
+        CampaignPhase.objects.filter(campaign=campaign, kind=CampaignPhase.Kind.IMPLEMENT)
+        .values_list("ends_on", flat=True)
+        .first()
+    )
