@@ -556,6 +556,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     # Null: every village the user may see (decided again when the task runs).
     village = models.ForeignKey(Village, verbose_name="村(社区)", on_delete=models.CASCADE, null=True, blank=True)
+    status_filter = models.CharField("保障状态筛选", max_length=8, blank=True, help_text="空表示全部状态")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField("进度(%)", default=0)
     rows = models.PositiveIntegerField("成员行数", default=0)

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
+                ('status_filter', models.CharField(blank=True, help_text='空表示全部状态', max_length=8, verbose_name='保障状态筛选')),
                 ('status', models.CharField(choices=[('queued', '排队中'), ('running', '生成中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=8, verbose_name='状态')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='进度(%)')),
                 ('rows', models.PositiveIntegerField(default=0, verbose_name='成员行数')),

@@ -53,6 +53,7 @@ def run_import(django_capture_on_commit_callbacks):
             batch = import_start(user=user, upload=upload(content, name))
         batch.refresh_from_db()
         if commit:
+            assert batch.status == batch.Status.CHECKED and not batch.problem_count, (batch.error, batch.summary)
             with django_capture_on_commit_callbacks(execute=True):
                 import_commit_request(batch=batch, user=user)
             batch.refresh_from_db()
