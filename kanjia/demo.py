@@ -189,3 +189,22 @@ def load_teams() -> list[str]:
                 team_services.team_assign_village(team=team, village=village, by=by)
         names.append(name)
     return names
+
+
+# Demo property limits (the real ones are the office's to configure) and the
+# number of synthetic households spread over the 14 units.
+DEMO_PROPERTY_RULES = [("住房不超过1套", "住房", 1), ("无营业用房", "营业用房", 0)]
+DEMO_HOUSEHOLDS = 300
+
+
+def load_households() -> int:
+    """A few hundred synthetic households (households.synthetic), only while there are none."""
+    from households.models import Household, PropertyRule
+    from households.synthetic import generate
+
+    town = Town.objects.get(code="512002110")
+    for name, kind, limit in DEMO_PROPERTY_RULES:
+        PropertyRule.objects.get_or_create(town=town, name=name, defaults={"kind": kind, "max_quantity": limit})
+    if Household.objects.exists():
+        return 0
+    return generate(households=DEMO_HOUSEHOLDS, seed=20210518, user=User.objects.filter(username="town").first())

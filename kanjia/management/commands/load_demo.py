@@ -10,8 +10,11 @@ class Command(BaseCommand):
         town = demo.load_places()
         accounts = demo.load_accounts()
         teams = demo.load_teams()
+        households = demo.load_households()
         self.stdout.write(f"{town.name}: {town.villages.count()} 个村(社区)")
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
         for username, full_name, role in accounts:
             self.stdout.write(f"  {username:<10} {full_name}  {role}")
         self.stdout.write(f"清理小组 {len(teams)} 个，覆盖 14 个村(社区)（team1 属第一组，team2 属第二组）。")
+        if households:
+            self.stdout.write(f"已生成 {households} 户合成低保户（虚构人员）。")
