@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archives import views
+from archives import audit_views as views
 
 app_name = "audit"
 urlpatterns = [

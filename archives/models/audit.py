@@ -1,0 +1,1 @@
+"""Tamper-evidence seals over history and access-log rows."""
