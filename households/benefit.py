@@ -54,7 +54,7 @@ class Line:
     """One row of the computation as the detail page shows it."""
 
     label: str
-    amount: Decimal | None = None
+    amount: Decimal | int | None = None  # int for a count of persons
     note: str = ""
     counted: bool = True
 
@@ -184,7 +184,7 @@ def compute(
     result.standard = standard_in_force(standards, town_id=town_id, area=household.area, month=month)
     result.property_lines, result.property_ok = _property_lines(assets, rules)
     steps = result.steps
-    steps.append(Line("共同生活家庭成员人数", Decimal(len(residents)), "已去世、已迁出成员不计"))
+    steps.append(Line("共同生活家庭成员人数", len(residents), "已去世、已迁出成员不计"))
     steps.append(Line("家庭月收入合计", result.total_income, "计入项目之和减去刚性支出"))
     steps.append(Line("家庭月人均收入", result.per_capita, f"{result.total_income} ÷ {len(residents) or '—'}"))
     if result.standard is None:
@@ -201,7 +201,7 @@ def compute(
     gap = standard - result.per_capita
     raw = gap * len(covered)
     result.base_amount = round_amount(raw, result.standard.rounding)
-    steps.append(Line("保障人数", Decimal(len(covered)), "共同生活且纳入保障的成员"))
+    steps.append(Line("保障人数", len(covered), "共同生活且纳入保障的成员"))
     steps.append(
         Line(
             "月保障金",

@@ -15,4 +15,7 @@ def masked(number: str) -> str:
 
 @register.filter
 def signed_yuan(amount) -> str:
-    return "" if amount is None else f"{amount:,.2f}"
+    """Money with two decimals; a count of persons (int) as it is."""
+    if amount is None:
+        return ""
+    return str(amount) if isinstance(amount, int) else f"{amount:,.2f}"
