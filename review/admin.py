@@ -109,3 +109,7 @@ class StaffAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+# Campaigns and cases (issue 5) register their own read-only admins.
+from review import case_admin  # noqa: E402, F401

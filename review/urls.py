@@ -1,10 +1,19 @@
 from django.urls import path
 
-from review import views
+from review import case_views, views
 
 app_name = "review"
 urlpatterns = [
-    path("campaigns/", views.campaign_list, name="campaigns"),
+    path("campaigns/", case_views.campaign_list, name="campaigns"),
+    path("campaigns/new/", case_views.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/", case_views.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/launch/", case_views.campaign_launch, name="campaign_launch"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/stage/<slug:stage>/", case_views.case_stage, name="case_stage"),
+    path("cases/<int:pk>/action/<slug:action>/", case_views.case_action, name="case_action"),
+    path("cases/<int:pk>/sign/", case_views.case_sign, name="case_sign"),
+    path("cases/<int:pk>/registration.pdf", case_views.registration_pdf, name="registration_pdf"),
+    path("worklist/", case_views.worklist_view, name="worklist"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/", views.team_detail, name="team_detail"),

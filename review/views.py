@@ -17,11 +17,6 @@ from review.models import ReviewTeam
 NOT_TOWN_OFFICE = "只有镇民政办可以设置清理小组。"
 
 
-@login_required
-def campaign_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/campaigns.html", {})
-
-
 # --- 清理小组 ------------------------------------------------------------------
 
 

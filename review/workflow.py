@@ -597,6 +597,8 @@ def _refresh_registration(*, case: Case, investigation: Investigation, by: Abstr
         ]
     )
     form = RegistrationForm.objects.filter(case=case).first() or RegistrationForm(case=case)
+    if form.pk and (form.findings, form.recommended_outcome) == (findings, investigation.recommended_outcome):
+        return  # Saved again unchanged: the signatures still stand.
     form.findings = findings
     form.recommended_outcome = investigation.recommended_outcome
     _clear_signatures(form)
