@@ -298,7 +298,7 @@ def export_start(*, user: AbstractBaseUser, village: Village | None, status: str
 
 def run_export(*, job_id: int) -> None:
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("user", "village").get(pk=job_id)
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("user", "village").get(pk=job_id)
         if job.status != ExportJob.Status.QUEUED:
             return  # delivered twice: the first delivery owns it
         job.status = ExportJob.Status.RUNNING

@@ -665,7 +665,7 @@ def import_commit_request(*, batch: ImportBatch, user: AbstractBaseUser) -> Impo
 def run_commit(*, batch_id: int) -> None:
     """Parse again, re-plan under lock and write everything, or nothing if any problem appears."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("user").get(pk=batch_id)
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("user").get(pk=batch_id)
         if batch.status != ImportBatch.Status.COMMIT_QUEUED:
             return
         batch.status, batch.stage = ImportBatch.Status.COMMITTING, "正在读取文件"

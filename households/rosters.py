@@ -123,7 +123,18 @@ def parse_roster(file, *, roster_id: int, progress=None) -> Iterator[RosterRow]:
         sheet.close()
 
 
-COPY_COLUMNS = ("roster_id", "row_number", "id_raw", "id_number", "name", "date", "amount", "note", "problem")
+COPY_COLUMNS = (
+    "roster_id",
+    "row_number",
+    "id_raw",
+    "id_number",
+    "name",
+    "date",
+    "amount",
+    "note",
+    "problem",
+    "name_mismatch",
+)
 
 
 def load_rows(rows: Iterator[RosterRow]) -> int:
@@ -147,6 +158,7 @@ def load_rows(rows: Iterator[RosterRow]) -> int:
                         row.amount,
                         row.note,
                         row.problem,
+                        False,
                     )
                 )
                 count += 1
@@ -220,7 +232,7 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
 
 def run_roster(*, roster_id: int) -> None:
     with transaction.atomic():
-        roster = Roster.objects.select_for_update().select_related("uploaded_by").get(pk=roster_id)
+        roster = Roster.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=roster_id)
         if roster.status != Roster.Status.QUEUED:
             return  # a second delivery: the first one owns it
         roster.status = Roster.Status.LOADING
