@@ -22,14 +22,16 @@ For each URL, against the object in village B:
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from households.models import ReviewFlag
 from review.models import TeamMembership
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,27 +49,53 @@ class Target:
     """How to make an object of village B for one URL, and what a change would look like."""
 
     make: Callable[[World], dict]  # → reverse() kwargs for an object in village B
-    post: Callable[[World], dict] | None = None  # a valid payload (town officer's POST must change data)
+    # A valid payload, from the world and the fields of the form the town officer
+    # is shown on GET (so big forms can be replayed with one edit). The town
+    # officer's POST of it must change the database.
+    post: Callable[[World, dict], dict] | None = None
     write: bool = False  # GET shows a change form: readers (district, inspector) get 403
+    # POST that only reads (e.g. reveal an ID number, logged): readers may get 200
+    # and an access-log row; hidden personas still get 404 and nothing changes.
+    post_reads: bool = False
+    # A known deviation, reported and awaiting its fix: the test is a strict
+    # xfail, so it fails (XPASS) the moment the fix lands; then delete this.
+    known_issue: str = ""
 
+
+POST_200 = "read-only view accepts POST (200 for readers, nothing changes): needs @require_safe"
 
 TARGETS: dict[str, Target] = {
     # --- review: teams (team B covers village B) ---
     "review:team_detail": Target(lambda w: {"pk": w.team_b.pk}),
     "review:team_update": Target(
-        lambda w: {"pk": w.team_b.pk}, post=lambda w: {"name": "改名", "active_from": "2021-05-21"}
+        lambda w: {"pk": w.team_b.pk}, post=lambda w, f: {"name": "改名", "active_from": "2021-05-21"}
     ),
     "review:team_member_add": Target(
-        lambda w: {"pk": w.team_b.pk}, post=lambda w: {"user": w.extra.pk, "role": TeamMembership.Role.CADRE}
+        lambda w: {"pk": w.team_b.pk}, post=lambda w, f: {"user": w.extra.pk, "role": TeamMembership.Role.CADRE}
     ),
     "review:team_member_remove": Target(
-        lambda w: {"pk": w.team_b.pk, "user_id": w.team_member_b.pk}, post=lambda w: {}
+        lambda w: {"pk": w.team_b.pk, "user_id": w.team_member_b.pk}, post=lambda w, f: {}
     ),
-    "review:team_village_add": Target(lambda w: {"pk": w.team_b.pk}, post=lambda w: {"village": w.village_a.pk}),
+    "review:team_village_add": Target(lambda w: {"pk": w.team_b.pk}, post=lambda w, f: {"village": w.village_a.pk}),
     "review:team_village_remove": Target(
-        lambda w: {"pk": w.team_b.pk, "village_id": w.village_b.pk}, post=lambda w: {}
+        lambda w: {"pk": w.team_b.pk, "village_id": w.village_b.pk}, post=lambda w, f: {}
     ),
-    # --- households ---
+    # --- households (household_b is in village B, with one member and one open flag) ---
+    "households:detail": Target(lambda w: {"pk": w.household_b.pk}, known_issue=POST_200),
+    "households:history": Target(lambda w: {"pk": w.household_b.pk}, known_issue=POST_200),
+    "households:edit": Target(
+        lambda w: {"pk": w.household_b.pk}, write=True, post=lambda w, f: {**f, "address": "被改过的住址"}
+    ),
+    "households:reveal_id": Target(
+        lambda w: {"pk": w.household_b.pk, "member_pk": w.member_b.pk}, post=lambda w, f: {}, post_reads=True
+    ),
+    "households:flag_new": Target(
+        lambda w: {"pk": w.household_b.pk}, write=True, post=lambda w, f: {"kind": 9, "reason": "越权登记"}
+    ),
+    "households:flag": Target(
+        lambda w: {"pk": w.household_b.pk, "flag_pk": w.flag_b.pk},
+        post=lambda w, f: {"disposition": ReviewFlag.Disposition.CONFIRMED_OK, "note": "越权处理"},
+    ),
 }
 
 
@@ -130,10 +158,69 @@ def diff(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, 
     return {t: (before[t], after[t]) for t in before if before[t] != after[t]}
 
 
+class FormFields(HTMLParser):
+    """The fields of the largest POST form on a page, as a browser would submit them unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self.current: dict | None = None
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self.current = {}
+            self.forms.append(self.current)
+        if self.current is None or ("name" not in a and tag != "option"):
+            return
+        if tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("submit", "button", "file"):
+                self.current[a["name"]] = a.get("value") or ("on" if kind == "checkbox" else "")
+        elif tag == "select":
+            self.select = a["name"]
+        elif tag == "option" and self.select:
+            # The selected option, else the first one (as a browser submits).
+            if "selected" in a or self.select not in self.current:
+                self.current[self.select] = a.get("value", "")
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.current[a["name"]] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea and self.current is not None:
+            self.current[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
+def form_fields(html: str) -> dict:
+    parser = FormFields()
+    parser.feed(html)
+    fields = max(parser.forms, key=len, default={})
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
 @pytest.fixture
 def world(personas, sysadmin, team_a, team_b, village_a, village_b):
     from tests.conftest import make_user
 
+    household_b = HouseholdFactory(village=village_b, head_name="乙村户主")
+    member_b = MemberFactory(household=household_b, name="乙村户主")
+    flag_b = ReviewFlag.objects.create(
+        household=household_b, kind=9, source=ReviewFlag.Source.MANUAL, source_key="sweep", member=member_b
+    )
     return World(
         **personas,
         sysadmin=sysadmin,
@@ -141,7 +228,9 @@ def world(personas, sysadmin, team_a, team_b, village_a, village_b):
         team_b=team_b,
         village_a=village_a,
         village_b=village_b,
-        household_b=HouseholdFactory(village=village_b, head_name="乙村户主"),
+        household_b=household_b,
+        member_b=member_b,
+        flag_b=flag_b,
         extra=make_user("extra_member", None),
     )
 
@@ -150,17 +239,27 @@ HIDDEN_FROM = ("team_member_a", "outsider", "sysadmin")
 READERS = ("district_officer", "inspector")
 
 
-@pytest.mark.parametrize("name", sorted(name for _, name in object_urls() if name in TARGETS))
+def _swept() -> list:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=TARGETS[n].known_issue))
+        if TARGETS[n].known_issue
+        else n
+        for n in sorted(name for _, name in object_urls() if name in TARGETS)
+    ]
+
+
+@pytest.mark.parametrize("name", _swept())
 def test_another_teams_objects_are_out_of_reach(client, world, name):
     target = TARGETS[name]
     url = reverse(name, kwargs=target.make(world))
-    payload = target.post(world) if target.post else {}
 
     client.force_login(world.town_officer)
     control = client.get(url)
     assert control.status_code != 404 and control.status_code < 500, (
         f"control: town officer GET {url} answered {control.status_code}: the Target does not make a real object"
     )
+    shown = form_fields(control.content.decode()) if control.status_code == 200 else {}
+    payload = target.post(world, shown) if target.post else {}
 
     for persona in HIDDEN_FROM + READERS:
         user = getattr(world, persona)
@@ -177,11 +276,16 @@ def test_another_teams_objects_are_out_of_reach(client, world, name):
         before = snapshot()
         got = client.post(url, payload).status_code
         after = snapshot()
+        if persona in READERS and target.post_reads:
+            assert got in (200, 403), f"{persona} POST {url} (a read) answered {got}"
+            changed = set(diff(before, after)) - {"kanjia_accesslog"}
+            assert not changed, f"{persona} POST {url} ({got}) changed the database: {diff(before, after)}"
+            continue
         allowed = (403, 404, 405) if persona in HIDDEN_FROM else (403, 405)
         assert got in allowed, f"{persona} POST {url} answered {got}, expected one of {allowed}"
         assert not diff(before, after), f"{persona} POST {url} ({got}) changed the database: {diff(before, after)}"
 
-    if target.post is not None:
+    if target.post is not None and not target.post_reads:
         client.force_login(world.town_officer)
         before = snapshot()
         client.post(url, payload)
