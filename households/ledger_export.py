@@ -30,6 +30,7 @@ from households import idcard
 from households.ledger_format import LEDGER_HEADERS
 from households.models import ExportJob, Household, Member, Village
 from households.selectors import households_visible_to, members_visible_to, villages_visible_to
+from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
 PROGRESS_EVERY = 5000
@@ -382,3 +383,12 @@ def template_workbook() -> bytes:
             SheetSpec("填写说明", ("项目", "说明"), TEMPLATE_NOTES),
         ]
     )
+
+
+def export_jobs_visible_to(*, user: AbstractBaseUser) -> QuerySet[ExportJob]:
+    """The requester's own exports; town-wide roles (who see every village anyway) see all, for audit."""
+    if not user.is_authenticated:
+        return ExportJob.objects.none()
+    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+        return ExportJob.objects.all()
+    return ExportJob.objects.filter(user=user)

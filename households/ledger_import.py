@@ -23,6 +23,7 @@ from typing import IO, Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -32,6 +33,7 @@ from households import ledger_format as fmt
 from households.ledger_format import LEDGER_COLUMNS, CellError, Problem, UploadRefused
 from households.models import Category, Household, ImportBatch, Member, Village, VillageGroup
 from households.selectors import villages_changeable_by
+from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
 MAX_ROWS = 100_000
@@ -729,3 +731,12 @@ def error_workbook(file: IO[bytes], problems: list[Problem]) -> bytes:
         return write_xlsx([SheetSpec(title, first, out)])
     finally:
         workbook.close()
+
+
+def batches_visible_to(*, user: AbstractBaseUser) -> QuerySet[ImportBatch]:
+    """The importer's own batches; town-wide roles (office, district, inspectors) see every batch."""
+    if not user.is_authenticated:
+        return ImportBatch.objects.none()
+    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+        return ImportBatch.objects.all()
+    return ImportBatch.objects.filter(user=user)

@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from households import views
 
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
+    path("ledger/", include("households.ledger_urls")),
     path("new/", views.household_new, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),

@@ -7,8 +7,13 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
     }
   });
-  // Progress bars whose width comes from data-progress (0–100).
-  document.querySelectorAll("[data-progress]").forEach((bar) => {
-    bar.style.width = `${Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0))}%`;
-  });
+  // Progress bars whose width comes from data-progress (0–100), also in
+  // fragments htmx swaps in (polled progress of imports and exports).
+  const sizeBars = (root) => {
+    root.querySelectorAll("[data-progress]").forEach((bar) => {
+      bar.style.width = `${Math.max(0, Math.min(100, Number(bar.dataset.progress) || 0))}%`;
+    });
+  };
+  sizeBars(document);
+  document.body.addEventListener("htmx:afterSettle", (event) => sizeBars(event.detail.elt.parentElement || document));
 });
