@@ -1,0 +1,54 @@
+"""Fixtures for the archive: seeded document kinds, a private MEDIA_ROOT, sample files."""
+
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from archives.models import ChecklistRequirement, DocumentKind
+from archives.seed import seed_defaults
+from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A Windows executable's header ("MZ"), as a renamed .pdf would carry it.
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+def png_bytes() -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def kinds(db) -> dict[str, DocumentKind]:
+    # Transactional tests flush the rows migration 0002 seeded: seed again (idempotent).
+    seed_defaults(DocumentKind, ChecklistRequirement)
+    return {k.name: k for k in DocumentKind.objects.all()}
+
+
+@pytest.fixture
+def household_a(village_a):
+    group = VillageGroupFactory(village=village_a, number=3)
+    household = HouseholdFactory(village=village_a, group=group, head_name="张甲", base_amount=Decimal("320.00"))
+    MemberFactory(household=household, name="张甲")
+    return household
+
+
+@pytest.fixture
+def household_b(village_b):
+    household = HouseholdFactory(village=village_b, head_name="李乙", base_amount=Decimal("280.00"))
+    MemberFactory(household=household, name="李乙")
+    return household
