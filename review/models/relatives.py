@@ -56,7 +56,9 @@ class DeclarationStatus(models.Model):
 class RelativeDeclaration(models.Model):
     """One declared close relative of a staff user."""
 
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="relative_declarations", verbose_name="申报人")
+    user = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="relative_declarations", verbose_name="申报人"
+    )
     relation = models.CharField("关系", max_length=8, choices=Relation.choices)
     name = models.CharField("姓名", max_length=50)
     # Validated and normalised with households.idcard.parse by the service.
