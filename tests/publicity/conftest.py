@@ -1,0 +1,68 @@
+"""Fixtures for publicity: cases driven to the stage a round lists, through the real pipeline."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from publicity import rounds
+from review.models import Case, Status
+from review.workflow import registration_sign, stage_save
+from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
+from tests.review_cases import conftest as pipeline
+from tests.review_cases.conftest import Crew, appraisal_data, drive
+
+# The pipeline package's fixtures, shared with this package.
+campaign = pipeline.campaign
+crew = pipeline.crew
+
+
+@pytest.fixture(autouse=True)
+def _enforce_rounds(settings):
+    # Other packages may switch the gates off for their own pipeline tests; here they are the subject.
+    settings.PUBLICITY_ENFORCE_ROUNDS = True
+
+
+def days_ago(n: int):
+    return timezone.localdate() - timedelta(days=n)
+
+
+def at_appraisal(case: Case, crew: Crew, *, sign: bool = True) -> Case:
+    """Drive to 民主评议 with the appraisal record written and (by default) the registration form signed."""
+    with override_settings(PUBLICITY_ENFORCE_ROUNDS=False):
+        case = drive(case, Status.APPRAISAL, crew)
+    stage_save(case=case, by=crew.cadre, data=appraisal_data())
+    for member in crew.all if sign else []:
+        registration_sign(case=case, by=member)
+    return Case.objects.get(pk=case.pk)
+
+
+def at_stage(case: Case, status: str, crew: Crew, *, town=None, district=None) -> Case:
+    """Drive past publicity gates (switched off) to `status`."""
+    with override_settings(PUBLICITY_ENFORCE_ROUNDS=False):
+        return drive(case, status, crew, town=town, district=district)
+
+
+def open_round(*, campaign, village, number: int, by, started_days_ago: int = 10):
+    draft = rounds.round_prepare(campaign=campaign, village=village, number=number, by=by)
+    return rounds.round_open(round=draft, by=by, starts_on=days_ago(started_days_ago))
+
+
+@pytest.fixture
+def launched(campaign, crew, town_officer, village_a):
+    """A launched campaign with three households in village_a (one case each)."""
+    from review import campaigns
+
+    group = VillageGroupFactory(village=village_a, number=3)
+    for name, amount in (("张三", "300.00"), ("李四", "450.00"), ("王五", "520.00")):
+        household = HouseholdFactory(village=village_a, group=group, head_name=name, base_amount=Decimal(amount))
+        MemberFactory(household=household, name=name)
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    return campaign
+
+
+@pytest.fixture
+def cases(launched) -> list[Case]:
+    return list(Case.objects.filter(campaign=launched).order_by("household__head_name"))

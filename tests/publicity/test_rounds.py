@@ -1,0 +1,202 @@
+"""Round rules: which rounds apply, preparing, opening, closing, the pipeline gates."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
+from django.utils import timezone
+
+from publicity import rounds
+from publicity.models import PublicityRound, RoundCase, RoundSetting
+from review import campaigns
+from review.models import Case, CaseStep, Status
+from review.workflow import TransitionInvalid, case_advance
+from tests.factories import HouseholdFactory, MemberFactory
+from tests.publicity.conftest import at_appraisal, at_stage, days_ago, open_round
+from tests.review_cases.conftest import district_data
+
+pytestmark = pytest.mark.django_db
+S = Status
+
+
+@pytest.mark.parametrize(
+    ("count", "appraisal", "expected"),
+    [(3, True, (1, 2, 3)), (2, True, (2, 3)), (1, True, (3,)), (0, True, ()), (3, False, (2, 3))],
+)
+def test_rounds_applying_follows_campaign_switches(campaign, count, appraisal, expected):
+    campaign.publicity_rounds, campaign.appraisal_required = count, appraisal
+    assert rounds.rounds_applying(campaign=campaign) == expected
+
+
+def test_applications_without_campaign_follow_setting(settings):
+    assert rounds.rounds_applying(campaign=None) == (1, 2, 3)
+    settings.PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN = 2
+    assert rounds.rounds_applying(campaign=None) == (2, 3)
+
+
+def test_prepare_lists_only_cases_ready_for_the_round(cases, crew, town_officer, launched, village_a, village_b):
+    ready = at_appraisal(cases[0], crew)
+    # Another village's case at the same stage is not listed.
+    other = HouseholdFactory(village=village_b, head_name="外村户")
+    MemberFactory(household=other)
+    campaigns.campaign_launch(campaign=launched, by=town_officer)
+    draft = rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+    assert draft.status == PublicityRound.Status.DRAFT
+    assert list(draft.cases.all()) == [ready]
+    assert draft.days == 7 and draft.starts_on is None
+
+
+def test_prepare_refuses_empty_duplicate_and_absent_rounds(cases, crew, town_officer, launched, village_a):
+    with pytest.raises(ValidationError, match="没有可列入第一榜"):
+        rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+    at_appraisal(cases[0], crew)
+    rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+    at_appraisal(cases[1], crew)
+    with pytest.raises(ValidationError, match="已有未结束的批次"):
+        rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+    launched.publicity_rounds = 2
+    launched.save()
+    with pytest.raises(ValidationError, match="不设第一榜"):
+        rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+
+
+def test_only_the_town_office_prepares_opens_and_closes(cases, crew, launched, village_a, town_officer, personas):
+    at_appraisal(cases[0], crew)
+    for name in ("team_member_a", "district_officer", "inspector", "outsider"):
+        with pytest.raises(PermissionDenied):
+            rounds.round_prepare(campaign=launched, village=village_a, number=1, by=personas[name])
+    draft = rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
+    with pytest.raises(PermissionDenied):
+        rounds.round_open(round=draft, by=personas["team_member_a"])
+    opened = rounds.round_open(round=draft, by=town_officer, starts_on=days_ago(10))
+    with pytest.raises(PermissionDenied):
+        rounds.round_close(round=opened, by=personas["inspector"])
+
+
+def test_open_sets_a_seven_day_period_and_round_three_has_no_end(cases, crew, launched, village_a, town_officer):
+    at_appraisal(cases[0], crew)
+    start = timezone.localdate()
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer, started_days_ago=0)
+    assert (opened.status, opened.starts_on, opened.ends_on) == ("公示中", start, start + timedelta(days=6))
+    assert opened.history.count() == 2
+    with pytest.raises(ValidationError, match="不能再发布"):
+        rounds.round_open(round=opened, by=town_officer)
+    done = at_stage(cases[1], S.DONE, crew, town=town_officer, district=_district(launched))
+    third = open_round(campaign=launched, village=village_a, number=3, by=town_officer, started_days_ago=0)
+    assert list(third.cases.all()) == [done]
+    assert third.ends_on is None
+
+
+def _district(campaign):
+    from kanjia import roles
+    from tests.conftest import make_user
+
+    return make_user(f"district_{campaign.pk}", roles.DISTRICT)
+
+
+def test_period_is_configurable_per_campaign(cases, crew, launched, village_a, town_officer):
+    RoundSetting.objects.create(campaign=launched, days=10)
+    at_appraisal(cases[0], crew)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer, started_days_ago=0)
+    assert opened.days == 10 and opened.ends_on == opened.starts_on + timedelta(days=9)
+
+
+def test_close_waits_for_the_end_of_the_period(cases, crew, launched, village_a, town_officer):
+    at_appraisal(cases[0], crew)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer, started_days_ago=6)
+    assert opened.ends_on == timezone.localdate()
+    with pytest.raises(ValidationError, match="期满后才能结束"):
+        rounds.round_close(round=opened, by=town_officer)
+    assert PublicityRound.objects.get(pk=opened.pk).status == "公示中"
+    summary = rounds.round_close(round=opened, by=town_officer, today=opened.ends_on + timedelta(days=1))
+    assert summary.passed == 1
+
+
+def test_closing_round_one_submits_its_cases_to_town_review(cases, crew, launched, village_a, town_officer):
+    first, second = at_appraisal(cases[0], crew), at_appraisal(cases[1], crew, sign=False)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
+    summary = rounds.round_close(round=opened, by=town_officer)
+    assert Case.objects.get(pk=first.pk).status == S.TOWN_REVIEW
+    # The registration form is unsigned: the case waits at 民主评议, with the reason noted.
+    assert Case.objects.get(pk=second.pk).status == S.APPRAISAL
+    entries = {e.case_id: e for e in RoundCase.objects.filter(round=opened)}
+    assert entries[first.pk].result == RoundCase.Result.PASSED
+    assert entries[second.pk].result == RoundCase.Result.HELD
+    assert "登记表" in entries[second.pk].note and summary.held and summary.passed == 1
+    step = CaseStep.objects.filter(case=first).latest("at")
+    assert (step.action, step.actor) == ("submit", town_officer)
+    # The round is over: the team may now submit the held case themselves.
+    from tests.review_cases.conftest import registration_sign
+
+    for member in crew.all:
+        registration_sign(case=second, by=member)
+    assert case_advance(case=second, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
+
+
+def test_submit_waits_for_round_one(cases, crew, launched, village_a, town_officer):
+    case = at_appraisal(cases[0], crew)
+    with pytest.raises(TransitionInvalid, match="第一榜公示期满"):
+        case_advance(case=case, action="submit", by=crew.cadre)
+    open_round(campaign=launched, village=village_a, number=1, by=town_officer)
+    with pytest.raises(TransitionInvalid, match="第一榜公示期满"):
+        case_advance(case=case, action="submit", by=crew.cadre)
+    assert Case.objects.get(pk=case.pk).status == S.APPRAISAL
+
+
+def test_no_gate_when_the_campaign_has_no_such_round(cases, crew, launched):
+    launched.publicity_rounds = 0
+    launched.save()
+    case = at_appraisal(cases[0], crew)
+    assert case_advance(case=case, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
+
+
+def test_round_two_gates_town_pass_and_district_approval(cases, crew, launched, village_a, town_officer):
+    district = _district(launched)
+    case = at_stage(cases[0], S.TOWN_REVIEW, crew, town=town_officer)
+    from tests.review_cases.conftest import town_data
+
+    with pytest.raises(TransitionInvalid, match="第二榜"):
+        case_advance(case=case, action="town_review", by=town_officer, data=town_data())
+    # The town writes its review, publicises it, and the close passes the case to the district.
+    from review.workflow import stage_save
+
+    stage_save(case=case, by=town_officer, data=town_data())
+    opened = open_round(campaign=launched, village=village_a, number=2, by=town_officer)
+    rounds.round_close(round=opened, by=town_officer)
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == S.DISTRICT_APPROVAL
+    assert case_advance(case=case, action="approve", by=district, data=district_data()).status == S.DONE
+    # A case that reached 区审批 without round 2 cannot be approved.
+    other = at_stage(cases[1], S.DISTRICT_APPROVAL, crew, town=town_officer)
+    with pytest.raises(TransitionInvalid, match="第二榜"):
+        case_advance(case=other, action="approve", by=district, data=district_data())
+
+
+def test_a_returned_case_is_publicised_again(cases, crew, launched, village_a, town_officer):
+    case = at_appraisal(cases[0], crew)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
+    rounds.round_close(round=opened, by=town_officer)
+    case = Case.objects.get(pk=case.pk)
+    case = case_advance(case=case, action="return", by=town_officer, data={"target": S.APPRAISAL}, note="补充评议")
+    assert rounds.has_passed(case=case, number=1) is False
+    assert case.pk in set(
+        rounds.eligible_cases(campaign=launched, village=village_a, number=1).values_list("pk", flat=True)
+    )
+    with pytest.raises(TransitionInvalid, match="第一榜"):
+        case_advance(case=case, action="submit", by=crew.cadre)
+
+
+def test_gates_can_be_switched_off_for_other_apps_tests(cases, crew):
+    case = at_appraisal(cases[0], crew)
+    with override_settings(PUBLICITY_ENFORCE_ROUNDS=False):
+        assert case_advance(case=case, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
+
+
+def test_close_query_count_is_flat(cases, crew, launched, village_a, town_officer, django_assert_max_num_queries):
+    for case in cases:
+        at_appraisal(case, crew)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
+    # Per case: the pipeline's own checks and writes (bounded), independent of the round's other cases.
+    with django_assert_max_num_queries(20 + 45 * len(cases)):
+        rounds.round_close(round=opened, by=town_officer)
