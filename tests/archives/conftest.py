@@ -11,6 +11,9 @@ from archives.models import ChecklistRequirement, DocumentKind
 from archives.seed import seed_defaults
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 
+# The case pipeline's fixtures (a campaign case in village_a driven by team A's crew).
+from tests.review_cases.conftest import campaign, case, crew, household  # noqa: F401
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # A Windows executable's header ("MZ"), as a renamed .pdf would carry it.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
@@ -42,13 +45,22 @@ def kinds(db) -> dict[str, DocumentKind]:
 @pytest.fixture
 def household_a(village_a):
     group = VillageGroupFactory(village=village_a, number=3)
-    household = HouseholdFactory(village=village_a, group=group, head_name="张甲", base_amount=Decimal("320.00"))
-    MemberFactory(household=household, name="张甲")
-    return household
+    h = HouseholdFactory(village=village_a, group=group, head_name="张甲", base_amount=Decimal("320.00"))
+    MemberFactory(household=h, name="张甲")
+    return h
 
 
 @pytest.fixture
 def household_b(village_b):
-    household = HouseholdFactory(village=village_b, head_name="李乙", base_amount=Decimal("280.00"))
-    MemberFactory(household=household, name="李乙")
-    return household
+    h = HouseholdFactory(village=village_b, head_name="李乙", base_amount=Decimal("280.00"))
+    MemberFactory(household=h, name="李乙")
+    return h
+
+
+@pytest.fixture
+def pipeline(settings):
+    """Drive cases with only the archive gate on (other apps' gates are tested in their own suites)."""
+    settings.PUBLICITY_ENFORCE_ROUNDS = False
+    settings.RELATIVES_DECLARATION_REQUIRED = False
+    settings.ARCHIVES_APPROVAL_GATE = True
+    return settings
