@@ -1,0 +1,337 @@
+"""Sealing the audit tables in a hash chain, verifying the chain, and the retention purge.
+
+Audit tables: every django-simple-history table (``*_historical*``) and
+``kanjia_accesslog``. A seal covers the next block of a table's rows in id order
+and stores each row's hash, the block's digest and the previous seal's digest
+(one chain over all tables). Verification recomputes everything and names each
+row changed, deleted or inserted (an id inside an already sealed range) since.
+
+Ids come from sequences, so id order is not commit order: a slow transaction can
+commit row 10 after row 11 was sealed. The sealer therefore only seals rows below
+a settled watermark: the highest id among rows written before
+``min(now, start of the oldest open transaction on the database) - AUDIT_SEAL_SETTLE_SECONDS``.
+Every id allocated by a still-open transaction is above it (sequences only grow).
+Sealers serialise on a PostgreSQL advisory lock; ``AuditSeal.previous_digest`` is
+unique, so even without the lock the chain cannot fork.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+from simple_history.models import HistoricalChanges
+
+from archives.models import AuditPurge, AuditSeal, VerificationRun
+from kanjia.models import AccessLog
+
+BLOCK_SIZE = 1000
+MAX_BLOCKS_PER_RUN = 200
+LOCK_KEY = 8_020_021  # pg_advisory_xact_lock key of the sealer
+MIN_RETENTION_DAYS = 180
+
+
+@dataclass(frozen=True)
+class AuditTable:
+    model: type[models.Model]
+    time_field: str  # when the row was written (for the watermark and the purge)
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def pk(self) -> str:
+        return self.model._meta.pk.attname
+
+
+def audit_tables() -> list[AuditTable]:
+    """All history tables and the access log, in a stable order."""
+    found = []
+    for model in apps.get_models():
+        if not issubclass(model, HistoricalChanges):
+            continue
+        names = {f.name for f in model._meta.concrete_fields}
+        # m2m history rows carry no date of their own: they hang on a historical row.
+        found.append(AuditTable(model, "history_date" if "history_date" in names else "history__history_date"))
+    found.append(AuditTable(AccessLog, "at"))
+    return sorted(found, key=lambda t: t.name)
+
+
+def table_by_name() -> dict[str, AuditTable]:
+    return {t.name: t for t in audit_tables()}
+
+
+# --- Hashing ------------------------------------------------------------------------------------
+
+
+def _canon(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value).hex()
+    return value
+
+
+def _columns(table: AuditTable) -> list[str]:
+    return [f.attname for f in table.model._meta.concrete_fields]
+
+
+def _row_hash(table: str, values: tuple) -> str:
+    text = json.dumps([_canon(v) for v in values], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{table}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def _rows(table: AuditTable, *, after: int | None, upto: int, limit: int | None = None) -> list[tuple[int, str]]:
+    """(id, hash) of the table's rows with after < id <= upto, in id order."""
+    columns = _columns(table)
+    qs = table.model._default_manager.filter(**{f"{table.pk}__lte": upto})
+    if after is not None:
+        qs = qs.filter(**{f"{table.pk}__gt": after})
+    qs = qs.order_by(table.pk).values_list(*columns)
+    if limit:
+        qs = qs[:limit]
+    index = columns.index(table.pk)
+    return [(row[index], _row_hash(table.name, row)) for row in qs]
+
+
+def _digest(*, previous: str, number: int, table: str, first: int, last: int, rows: list) -> str:
+    body = "\n".join(f"{i}:{h}" for i, h in rows)
+    text = "\x1e".join([previous, str(number), table, str(first), str(last), str(len(rows)), body])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- Sealing -------------------------------------------------------------------------------------
+
+
+def _cutoff() -> datetime:
+    settle = timedelta(seconds=getattr(settings, "AUDIT_SEAL_SETTLE_SECONDS", 120))
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT min(xact_start) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            )
+            oldest = cursor.fetchone()[0]
+        if oldest is not None:
+            now = min(now, oldest)
+    return now - settle
+
+
+def _watermark(table: AuditTable, *, after: int | None, cutoff: datetime) -> int | None:
+    qs = table.model._default_manager.filter(**{f"{table.time_field}__lt": cutoff})
+    if after is not None:
+        qs = qs.filter(**{f"{table.pk}__gt": after})
+    return qs.aggregate(top=Max(table.pk))["top"]
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _seal_table(table: AuditTable, *, cutoff: datetime, block_size: int, max_blocks: int) -> int:
+    """Seal settled rows of one table in its own short transaction; returns the number of seals."""
+    made = 0
+    with transaction.atomic():
+        _lock()
+        head = AuditSeal.objects.order_by("-number").first()
+        last = AuditSeal.objects.filter(table=table.name).order_by("-last_id").values_list("last_id", flat=True).first()
+        upto = _watermark(table, after=last, cutoff=cutoff)
+        while upto is not None and made < max_blocks:
+            rows = _rows(table, after=last, upto=upto, limit=block_size)
+            if not rows:
+                break
+            number = head.number + 1 if head else 1
+            previous = head.digest if head else ""
+            first, last = rows[0][0], rows[-1][0]
+            head = AuditSeal.objects.create(
+                number=number,
+                table=table.name,
+                first_id=first,
+                last_id=last,
+                row_count=len(rows),
+                row_hashes=[list(r) for r in rows],
+                previous_digest=previous,
+                digest=_digest(previous=previous, number=number, table=table.name, first=first, last=last, rows=rows),
+                sealed_at=timezone.now(),
+            )
+            made += 1
+            if last >= upto:
+                break
+    return made
+
+
+def seal_audit(*, block_size: int = BLOCK_SIZE, max_blocks: int = MAX_BLOCKS_PER_RUN) -> int:
+    """Seal every settled, unsealed audit row (idempotent: nothing new, nothing sealed)."""
+    cutoff = _cutoff()
+    return sum(
+        _seal_table(table, cutoff=cutoff, block_size=block_size, max_blocks=max_blocks) for table in audit_tables()
+    )
+
+
+# --- Verification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    kind: str  # changed | deleted | inserted | chain
+    table: str
+    row_id: int | None
+    seal: int | None
+    text: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "table": self.table, "row_id": self.row_id, "seal": self.seal, "text": self.text}
+
+
+@dataclass
+class Verification:
+    problems: list[Problem] = field(default_factory=list)
+    seals: int = 0
+    rows: int = 0
+    head: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+KIND_TEXT = {"changed": "封存后被修改", "deleted": "封存后被删除", "inserted": "在已封存范围内被插入"}
+
+
+def verify_chain() -> Verification:
+    """Recompute every seal and compare every sealed row; names each altered, deleted or inserted row."""
+    result = Verification()
+    tables = table_by_name()
+    purged = set(AuditPurge.objects.values_list("seal_id", flat=True))
+    previous = ""
+    last_of: dict[str, int] = {}
+    expected_number = 1
+    for seal in AuditSeal.objects.order_by("number").iterator(chunk_size=50):
+        result.seals += 1
+        rows = [tuple(r) for r in seal.row_hashes]
+        where = f"封存#{seal.number}"
+        if seal.number != expected_number:
+            result.problems.append(
+                Problem("chain", seal.table, None, seal.number, f"{where}：序号不连续（应为 {expected_number}）")
+            )
+        expected_number = seal.number + 1
+        digest = _digest(
+            previous=seal.previous_digest,
+            number=seal.number,
+            table=seal.table,
+            first=seal.first_id,
+            last=seal.last_id,
+            rows=rows,
+        )
+        if seal.previous_digest != previous or digest != seal.digest:
+            result.problems.append(
+                Problem("chain", seal.table, None, seal.number, f"{where}：封存记录本身被改动或链条断开")
+            )
+        previous = seal.digest
+        table = tables.get(seal.table)
+        if table is None:
+            result.problems.append(Problem("chain", seal.table, None, seal.number, f"{where}：数据表不存在"))
+            continue
+        # Everything after the previous seal of this table up to last_id: gaps are insertions too.
+        current = dict(_rows(table, after=last_of.get(seal.table), upto=seal.last_id))
+        last_of[seal.table] = seal.last_id
+        result.rows += len(rows)
+        for row_id, row_hash in rows:
+            now = current.pop(row_id, None)
+            if now is None:
+                if seal.pk not in purged:
+                    result.problems.append(_problem("deleted", seal, row_id))
+            elif now != row_hash:
+                result.problems.append(_problem("changed", seal, row_id))
+        for row_id in sorted(current):
+            result.problems.append(_problem("inserted", seal, row_id))
+    result.head = previous
+    # A truncated chain: the head seen by the last run is gone.
+    last_run = VerificationRun.objects.exclude(head_digest="").order_by("-started_at", "-id").first()
+    if last_run and not AuditSeal.objects.filter(digest=last_run.head_digest).exists():
+        result.problems.append(
+            Problem("chain", "archives_auditseal", None, None, "上次校验时的最后一个封存已不存在（封存链被截断）")
+        )
+    return result
+
+
+def _problem(kind: str, seal: AuditSeal, row_id: int) -> Problem:
+    return Problem(
+        kind, seal.table, row_id, seal.number, f"{seal.table} 第 {row_id} 行{KIND_TEXT[kind]}（封存#{seal.number}）"
+    )
+
+
+def verify_audit(*, by: AbstractBaseUser | None = None, trigger: str = "command") -> VerificationRun:
+    started = timezone.now()
+    result = verify_chain()
+    return VerificationRun.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        by=by,
+        trigger=trigger,
+        ok=result.ok,
+        seals_checked=result.seals,
+        rows_checked=result.rows,
+        head_digest=result.head,
+        problems=[p.as_dict() for p in result.problems],
+    )
+
+
+def last_verification() -> VerificationRun | None:
+    return VerificationRun.objects.order_by("-started_at", "-id").first()
+
+
+# --- Retention ---------------------------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    """Configured retention, never below 180 days (SECURITY.md: no purge of younger rows)."""
+    return max(int(getattr(settings, "AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS) or 0), MIN_RETENTION_DAYS)
+
+
+def purge_audit(*, days: int | None = None) -> int:
+    """Delete sealed audit blocks whose rows are all older than the retention; returns rows deleted.
+
+    Whole sealed blocks only (the seal keeps their hashes, an AuditPurge row says
+    they are gone on purpose); each delete is also filtered by the cutoff, so a
+    younger row is never deleted whatever `days` or the settings say. Runs as the
+    database owner: the application role cannot DELETE audit rows (docs/audit.md).
+    """
+    keep = max(days or 0, retention_days())
+    cutoff = timezone.now() - timedelta(days=keep)
+    deleted = 0
+    tables = table_by_name()
+    done = set(AuditPurge.objects.values_list("seal_id", flat=True))
+    seals = list(AuditSeal.objects.exclude(pk__in=done).only("pk", "table", "first_id", "last_id").order_by("number"))
+    # m2m history rows first: they point at the historical rows purged afterwards.
+    seals.sort(key=lambda s: "__" not in getattr(tables.get(s.table), "time_field", ""))
+    for seal in seals:
+        table = tables.get(seal.table)
+        if table is None:
+            continue
+        block = table.model._default_manager.filter(
+            **{f"{table.pk}__gte": seal.first_id, f"{table.pk}__lte": seal.last_id}
+        )
+        if block.filter(**{f"{table.time_field}__gte": cutoff}).exists():
+            continue
+        with transaction.atomic():
+            count, _ = block.filter(**{f"{table.time_field}__lt": cutoff}).delete()
+            AuditPurge.objects.create(seal=seal, cutoff=cutoff, rows_deleted=count)
+            deleted += count
+    return deleted

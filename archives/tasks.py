@@ -1,0 +1,25 @@
+"""Periodic audit tasks: sealing (every 10 minutes) and a nightly verification."""
+
+from celery import shared_task
+from celery.schedules import crontab
+
+# For the lead to merge into settings.CELERY_BEAT_SCHEDULE.
+BEAT_SCHEDULE = {
+    "audit-seal": {"task": "archives.tasks.seal_audit", "schedule": 600.0},
+    "audit-verify-nightly": {"task": "archives.tasks.verify_audit", "schedule": crontab(hour=2, minute=30)},
+}
+
+
+@shared_task(name="archives.tasks.seal_audit")
+def seal_audit() -> int:
+    """Idempotent: seals only settled rows not sealed yet; concurrent runs serialise on a lock."""
+    from archives.seals import seal_audit as seal
+
+    return seal()
+
+
+@shared_task(name="archives.tasks.verify_audit")
+def verify_audit() -> bool:
+    from archives.seals import verify_audit as verify
+
+    return verify(trigger="task").ok
