@@ -30,7 +30,10 @@ class StyledForm(forms.Form):
     def style(self) -> None:
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                # Django puts a widget's class on the wrapping <div> too: leave these unstyled.
+                continue
+            if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select form-select-sm"

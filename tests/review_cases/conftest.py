@@ -18,6 +18,16 @@ from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory
 
 
+@pytest.fixture(autouse=True)
+def _pipeline_only(settings):
+    """These tests exercise review's own rules. The gates later apps hang on the pipeline
+    (publicity rounds, archive completeness, relatives declarations) have their own suites;
+    switch them off here with the settings those apps provide for this purpose."""
+    settings.PUBLICITY_ENFORCE_ROUNDS = False
+    settings.ARCHIVES_APPROVAL_GATE = False
+    settings.RELATIVES_DECLARATION_REQUIRED = False
+
+
 def days_ago(n: int):
     return timezone.localdate() - timedelta(days=n)
 
