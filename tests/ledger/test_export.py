@@ -67,6 +67,19 @@ def test_formula_injection_cells_are_written_and_read_back_as_text(places, town_
     assert Member.objects.filter(name__startswith="=HYPERLINK").count() == 1
 
 
+def test_error_codes_and_control_characters_are_written_as_plain_text(places, town_officer, run_import):
+    seeded(run_import, town_officer, places)
+    odd = Member.objects.get(name="张小明")
+    odd.name = "#N/A"
+    odd.save()
+    head = Household.objects.get(village__name="中心村")
+    head.bank_name = "雁江\x01农商银行"
+    head.save()
+    ws = load_workbook(BytesIO(exported(grant_reveal(town_officer))))["成员台账"]
+    values = {c.value: c.data_type for row in ws.iter_rows(min_row=2) for c in row if c.value is not None}
+    assert values["#N/A"] == "s" and values["雁江农商银行"] == "s"
+
+
 def test_household_sheet_and_totals(places, town_officer, run_import):
     seeded(run_import, town_officer, places)
     wb = load_workbook(BytesIO(exported(grant_reveal(town_officer))))

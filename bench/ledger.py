@@ -1,0 +1,444 @@
+"""Benchmark: ledger import, ledger export and roster matching at the issue's sizes (issue 7).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kanjia .venv/bin/python -m bench.ledger
+    ... -m bench.ledger --import-rows 20000 --export-members 50000 --roster-rows 200000   # quicker
+
+Works in its own scratch database (`<NAME>_ledger_bench`, dropped afterwards),
+never the configured one. Each measured phase runs in a child process so that
+its peak memory (ru_maxrss from wait4) is its own; the child's baseline (Python
++ Django loaded, no work) is reported too.
+
+1. Import 100,000 member rows: dry run (parse + plan) and commit (parse + plan +
+   bulk writes with history), vs a bare openpyxl read-only pass (the floor).
+2. Export 250,000 member rows (member, household and totals sheets) vs a bare
+   openpyxl write-only loop writing the same values (target within 1.5×, peak
+   memory < 300 MB).
+3. Match a 1,000,000-row roster against 250,000 members (target < 30 s) vs the
+   equivalent single SQL join. Loading the roster rows is timed separately.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+EXPORT_TARGET_RATIO = 1.5
+EXPORT_MEMORY_MB = 300
+MATCH_TARGET_S = 30.0
+
+
+def _id(i: int, region: str = "512002") -> str:
+    """The i-th synthetic ID number: unique per (region, i)."""
+    from households import idcard
+
+    born = date(1930, 1, 1) + timedelta(days=i % 30000)
+    first17 = f"{region}{born:%Y%m%d}{i // 30000:03d}"
+    return first17 + idcard.check_char(first17)
+
+
+# --- Phases (run in child processes) ----------------------------------------------------------
+
+
+def phase_baseline(_args: dict) -> dict:
+    from households.models import Member
+
+    Member.objects.exists()
+    return {}
+
+
+def phase_bare_read(args: dict) -> dict:
+    from openpyxl import load_workbook
+
+    started = time.perf_counter()
+    wb = load_workbook(args["path"], read_only=True, data_only=True)
+    rows = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def _batch(path: str):
+    from django.contrib.auth.models import User
+    from django.core.files import File
+
+    from households.models import ImportBatch
+
+    with open(path, "rb") as file:
+        batch = ImportBatch(user=User.objects.get(username="town"), file_name="bench.xlsx", sha256="0" * 64)
+        batch.file.save("bench.xlsx", File(file), save=True)
+    return batch
+
+
+def phase_import(args: dict) -> dict:
+    from households.ledger_import import run_commit, run_dry_run
+    from households.models import ImportBatch
+
+    batch = _batch(args["path"])
+    started = time.perf_counter()
+    run_dry_run(batch_id=batch.pk)
+    dry = time.perf_counter() - started
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.CHECKED and not batch.problem_count, (batch.error, batch.summary)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.COMMIT_QUEUED)
+    started = time.perf_counter()
+    run_commit(batch_id=batch.pk)
+    commit = time.perf_counter() - started
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED, batch.error
+    return {"dry_run": dry, "commit": commit, "rows": batch.rows, "created": batch.members_created}
+
+
+def phase_reimport(args: dict) -> dict:
+    from households.ledger_import import run_dry_run
+
+    batch = _batch(args["path"])
+    started = time.perf_counter()
+    run_dry_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return {"seconds": time.perf_counter() - started, "unchanged": batch.members_unchanged}
+
+
+def phase_export(args: dict) -> dict:
+    from django.contrib.auth.models import User
+
+    from households.ledger_export import write_ledger
+
+    user = User.objects.get(username="town")
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        rows = write_ledger(out, user=user)
+        seconds = time.perf_counter() - started
+        size = out.tell()
+    return {"seconds": seconds, "rows": rows, "bytes": size}
+
+
+def phase_bare_write(args: dict) -> dict:
+    """The same values, fetched first (not timed), then written by a bare write-only loop."""
+    from django.contrib.auth.models import User
+    from openpyxl import Workbook
+
+    from households import ledger_export as ex
+
+    user = User.objects.get(username="town")
+    households, members = ex._scope(user=user, village=None, status="")
+    noop = lambda: None  # noqa: E731
+    full = ex.may_see_full_numbers(user)
+    sheets = [
+        ("成员台账", ex.LEDGER_HEADERS, list(ex.member_rows(members, full=full, tick=noop))),
+        ("户汇总", ex.HOUSEHOLD_HEADERS, list(ex.household_rows(households, full=full, tick=noop))),
+        ("合计", ex.TOTAL_HEADERS, list(ex.total_rows(households.order_by()))),
+    ]
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        wb = Workbook(write_only=True)
+        for title, header, rows in sheets:
+            ws = wb.create_sheet(title)
+            ws.append(list(header))
+            for row in rows:
+                ws.append(row)
+        wb.save(out)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "rows": len(sheets[0][2])}
+
+
+def phase_match(args: dict) -> dict:
+    from django.contrib.auth.models import User
+    from django.db import connection, transaction
+
+    from households.models import ReviewFlag, Roster, RosterRow
+    from households.rosters import match_roster, raise_flags
+
+    user = User.objects.get(username="town")
+    roster = Roster.objects.get(pk=args["roster_id"])
+    started = time.perf_counter()
+    with transaction.atomic():
+        matched = match_roster(roster, user=user)
+        joined = time.perf_counter() - started
+        flags = raise_flags(roster, user=user)
+    total = time.perf_counter() - started
+    # The floor: the same join as one plain SELECT, no scoping, no writes.
+    table, members = RosterRow._meta.db_table, "households_member"
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            f"SELECT count(*) FROM {table} r JOIN {members} m ON m.id_number = r.id_number "  # noqa: S608
+            "WHERE r.roster_id = %s AND m.moved_out_on IS NULL",
+            [roster.pk],
+        )
+        plain = cursor.fetchone()[0]
+        plain_s = time.perf_counter() - started
+    assert plain == matched, (plain, matched)
+    return {
+        "seconds": total,
+        "join_update": joined,
+        "matched": matched,
+        "flags": flags,
+        "flags_total": ReviewFlag.objects.filter(source="roster").count(),
+        "plain_join": plain_s,
+    }
+
+
+PHASES = {
+    "baseline": phase_baseline,
+    "bare_read": phase_bare_read,
+    "import": phase_import,
+    "reimport": phase_reimport,
+    "export": phase_export,
+    "bare_write": phase_bare_write,
+    "match": phase_match,
+}
+
+
+def _child(name: str, args: dict, env: dict) -> dict:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ledger", "--phase", name, json.dumps(args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    if status != 0:
+        raise RuntimeError(f"phase {name} failed: {out}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mb"] = round(usage.ru_maxrss / 1024)  # Linux: kilobytes
+    return result
+
+
+# --- Data (parent process) --------------------------------------------------------------------
+
+
+def write_ledger_file(path: str, rows: int, villages: list[tuple[str, str]]) -> None:
+    """A ledger of `rows` member rows, households of 1–4 members, ID cells as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from households.ledger_format import LEDGER_HEADERS
+
+    rng = random.Random(7)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("台账")
+    ws.append(["堪嘉镇城乡低保对象台账（基准）"])
+    ws.append(list(LEDGER_HEADERS))
+    i = 0
+    while i < rows:
+        size = min(rng.choice((1, 2, 2, 3, 3, 4)), rows - i)
+        town, village = villages[rng.randrange(len(villages))]
+        head = _id(i)
+        household = [town, village, f"{rng.randint(1, 3)}组", f"户主{i}"]
+        for k in range(size):
+            number = _id(i + k)
+            cells = [
+                *household,
+                head,
+                f"户主{i}" if k == 0 else f"成员{i + k}",
+                number,
+                "户主" if k == 0 else "子女",
+                None,
+                None,
+                "健康",
+                None,
+                None,
+                "农村",
+                "三类(一般)",
+                size,
+                Decimal(300 + size * 50),
+                Decimal("0"),
+                "2021-05",
+                f"138{i:08d}",
+                "雁江农商银行",
+                f"62284800{i:011d}",
+            ]
+            row = []
+            for value in cells:
+                cell = WriteOnlyCell(ws, value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                row.append(cell)
+            ws.append(row)
+        i += size
+    wb.save(path)
+
+
+def top_up_members(total: int) -> None:
+    """Plain bulk inserts (benchmark data only, not app code): households of 2–3 members up to `total`."""
+    from households import idcard
+    from households.models import Household, Member, Village
+
+    have = Member.objects.count()
+    villages = list(Village.objects.values_list("pk", flat=True))
+    rng = random.Random(11)
+    i = 200_000  # IDs beyond the ledger file's
+    while have < total:
+        households = [
+            Household(
+                village_id=villages[rng.randrange(len(villages))],
+                status=Household.Status.ACTIVE,
+                covered_persons=2,
+                base_amount=Decimal("400"),
+                head_name=f"补充户主{i + k}",
+            )
+            for k in range(min(5000, (total - have + 1) // 2))
+        ]
+        Household.objects.bulk_create(households)
+        members = []
+        for h in households:
+            for _ in range(2):
+                number = _id(i)
+                info = idcard.parse(number)
+                members.append(
+                    Member(household=h, name=f"成员{i}", id_number=number, sex=info.sex, birth_date=info.birth_date)
+                )
+                i += 1
+        Member.objects.bulk_create(members, batch_size=5000)
+        have += len(members)
+
+
+def load_roster(rows: int, hits: int) -> tuple[int, float]:
+    """A roster of `rows` rows, `hits` of them current members (others from another region)."""
+    from django.contrib.auth.models import User
+
+    from households.models import Member, Roster, RosterRow
+    from households.rosters import load_rows
+
+    numbers = list(Member.objects.values_list("id_number", flat=True)[:hits])
+    roster = Roster.objects.create(
+        kind=Roster.Kind.DEATH, uploaded_by=User.objects.get(username="town"), file_name="bench", sha256="1" * 64
+    )
+
+    def generate():
+        for n in range(rows):
+            number = numbers[n] if n < len(numbers) else _id(n, region="510100")
+            yield RosterRow(
+                roster_id=roster.pk, row_number=n + 2, id_raw=number, id_number=number, name="", date=date(2021, 3, 1)
+            )
+
+    started = time.perf_counter()
+    load_rows(generate())
+    return roster.pk, time.perf_counter() - started
+
+
+# --- Main ---------------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ledger", description="台账导入导出与名单比对基准")
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--export-members", type=int, default=250_000)
+    parser.add_argument("--roster-rows", type=int, default=1_000_000)
+    parser.add_argument("--roster-hits", type=int, default=20_000, help="名单中确为在册成员的行数")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    parser.add_argument("phase_args", nargs="?", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kanjia.settings")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if args.phase:
+        import django
+
+        django.setup()
+        print(json.dumps(PHASES[args.phase](json.loads(args.phase_args or "{}"))))
+        return 0
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from households.models import Member, Village
+    from kanjia import demo
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        print("提示：基准应在 PostgreSQL 上运行（设置 DATABASE_URL）。", file=sys.stderr)
+    scratch = f"{db['NAME']}_ledger_bench"
+    db.setdefault("TEST", {})["NAME"] = scratch if connection.vendor == "postgresql" else f"{scratch}.sqlite3"
+    old_name = db["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    media = tempfile.mkdtemp(prefix="ledger-bench-")
+    env = {**os.environ, "MEDIA_ROOT": media, "CELERY_BROKER_URL": ""}
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    report: dict = {}
+    try:
+        demo.load_places()
+        demo.load_accounts()
+        villages = list(Village.objects.values_list("town__name", "name"))
+        path = os.path.join(media, "ledger.xlsx")
+        write_ledger_file(path, args.import_rows, villages)
+        report["file_mb"] = round(os.path.getsize(path) / 1024 / 1024, 1)
+        report["baseline"] = _child("baseline", {}, env)
+        report["bare_read"] = _child("bare_read", {"path": path}, env)
+        report["import"] = _child("import", {"path": path}, env)
+        report["reimport"] = _child("reimport", {"path": path}, env)
+        print(f"导入完成：{json.dumps(report, ensure_ascii=False)}", flush=True)
+
+        top_up_members(args.export_members)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        report["members"] = Member.objects.count()
+        report["export"] = _child("export", {}, env)
+        report["bare_write"] = _child("bare_write", {}, env)
+        print(f"导出完成：{json.dumps(report['export'])} / {json.dumps(report['bare_write'])}", flush=True)
+
+        roster_id, load_s = load_roster(args.roster_rows, args.roster_hits)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE households_rosterrow")
+        report["roster_load_s"] = load_s
+        report["match"] = _child("match", {"roster_id": roster_id}, env)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    _print(report, args)
+    return 0
+
+
+def _print(r: dict, args) -> None:
+    imp, read = r["import"], r["bare_read"]
+    rows = imp["rows"]
+    exp, bare = r["export"], r["bare_write"]
+    ratio = exp["seconds"] / bare["seconds"]
+    m = r["match"]
+    print()
+    where = os.environ.get("DATABASE_URL", "sqlite").split("@")[-1]
+    print(f"数据库 {where}；子进程基线内存 {r['baseline']['peak_mb']} MB")
+    print("| 项目 | 规模 | 用时 (s) | 速率 | 峰值内存 (MB) | 对照 | 比值 |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    print(
+        f"| 导入预检 (解析+比对) | {rows:,} 行 ({r['file_mb']} MB) | {imp['dry_run']:.1f} | "
+        f"{rows / imp['dry_run']:,.0f} 行/s | {imp['peak_mb']} | openpyxl 只读遍历 {read['seconds']:.1f} s "
+        f"({read['peak_mb']} MB) | {imp['dry_run'] / read['seconds']:.1f}× |"
+    )
+    print(
+        f"| 导入提交 (重新解析+比对+写入含历史) | {rows:,} 行 | {imp['commit']:.1f} | "
+        f"{rows / imp['commit']:,.0f} 行/s | 同上 | openpyxl 只读遍历 | {imp['commit'] / read['seconds']:.1f}× |"
+    )
+    print(
+        f"| 重复导入同一文件 (预检，全部不变) | {r['reimport']['unchanged']:,} 人不变 | "
+        f"{r['reimport']['seconds']:.1f} | {rows / r['reimport']['seconds']:,.0f} 行/s | "
+        f"{r['reimport']['peak_mb']} | | |"
+    )
+    ok = "达标" if ratio <= EXPORT_TARGET_RATIO and exp["peak_mb"] < EXPORT_MEMORY_MB else "未达标"
+    print(
+        f"| 导出 (3 个工作表) | {exp['rows']:,} 人 | {exp['seconds']:.1f} | {exp['rows'] / exp['seconds']:,.0f} 行/s | "
+        f"{exp['peak_mb']} | openpyxl 只写循环 {bare['seconds']:.1f} s | {ratio:.2f}× ({ok}) |"
+    )
+    ok = "达标" if m["seconds"] < MATCH_TARGET_S else "未达标"
+    print(
+        f"| 名单比对 (一条 UPDATE…FROM 连接 + 登记标记) | {args.roster_rows:,} 行 × {r['members']:,} 人 | "
+        f"{m['seconds']:.1f} ({ok}) | 连接 {m['join_update']:.1f} s，比中 {m['matched']:,}，新增标记 {m['flags']:,} | "
+        f"{m['peak_mb']} | 单条 SQL 连接 {m['plain_join']:.1f} s | {m['seconds'] / m['plain_join']:.1f}× |"
+    )
+    print(f"| 名单装载 (COPY) | {args.roster_rows:,} 行 | {r['roster_load_s']:.1f} | | | | |")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
