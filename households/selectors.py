@@ -21,51 +21,93 @@ from kanjia import roles
 User = AbstractBaseUser | AnonymousUser
 
 
+# Per-user cache of the village ids a team member may view/change, kept on the
+# user object like kanjia.roles caches role names: a request then asks guardian
+# once, and every scoped query uses a literal id list instead of re-running the
+# permission subquery (measured in bench/team_scope.py). Services that change a
+# user's teams call `forget_scope_cache`.
+_CACHE = "_kanjia_village_ids"
+
+
+def _team_village_ids(user: User, perm: str) -> list[int]:
+    cache = getattr(user, _CACHE, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE, cache)
+    if perm not in cache:
+        cache[perm] = list(
+            get_objects_for_user(
+                user,
+                perm,
+                klass=Village,
+                use_groups=True,
+                with_superuser=False,
+                accept_global_perms=False,
+            ).values_list("pk", flat=True)
+        )
+    return cache[perm]
+
+
+def forget_scope_cache(*, user: AbstractBaseUser) -> None:
+    """Drop cached roles and village ids after the user's teams or roles change."""
+    for name in (_CACHE, "_kanjia_roles"):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def _sees_all(user: User) -> bool:
+    return roles.has_role(user, *roles.TOWN_WIDE_READERS)
+
+
+def _changes_all(user: User) -> bool:
+    return roles.has_role(user, roles.TOWN_OFFICE) and not roles.is_read_only(user)
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
 def villages_visible_to(*, user: User) -> QuerySet[Village]:
-    if not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return Village.objects.none()
-    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+    if _sees_all(user):
         return Village.objects.all()
-    return get_objects_for_user(
-        user,
-        "households.view_village",
-        klass=Village,
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
-    )
+    return Village.objects.filter(pk__in=_team_village_ids(user, "households.view_village"))
 
 
 def villages_changeable_by(*, user: User) -> QuerySet[Village]:
     """Villages whose registry data the user may change (inspectors: none)."""
-    if not user.is_authenticated or not user.is_active or roles.is_read_only(user):
+    if not _active(user) or roles.is_read_only(user):
         return Village.objects.none()
-    if roles.has_role(user, roles.TOWN_OFFICE):
+    if _changes_all(user):
         return Village.objects.all()
-    return get_objects_for_user(
-        user,
-        "households.change_village",
-        klass=Village,
-        use_groups=True,
-        with_superuser=False,
-        accept_global_perms=False,
-    )
+    return Village.objects.filter(pk__in=_team_village_ids(user, "households.change_village"))
+
+
+def _scoped(model, path: str, *, user: User, change: bool = False) -> QuerySet:
+    """`model` rows whose village (reached by `path`) is within the user's scope."""
+    if not _active(user) or (change and roles.is_read_only(user)):
+        return model.objects.none()
+    if _changes_all(user) if change else _sees_all(user):
+        return model.objects.all()
+    perm = "households.change_village" if change else "households.view_village"
+    return model.objects.filter(**{f"{path}__in": _team_village_ids(user, perm)})
 
 
 def households_visible_to(*, user: User) -> QuerySet[Household]:
-    return Household.objects.filter(village__in=villages_visible_to(user=user))
+    return _scoped(Household, "village_id", user=user)
 
 
 def households_changeable_by(*, user: User) -> QuerySet[Household]:
-    return Household.objects.filter(village__in=villages_changeable_by(user=user))
+    return _scoped(Household, "village_id", user=user, change=True)
 
 
 def members_visible_to(*, user: User) -> QuerySet[Member]:
-    return Member.objects.filter(household__village__in=villages_visible_to(user=user))
+    return _scoped(Member, "household__village_id", user=user)
 
 
 def flags_visible_to(*, user: User) -> QuerySet[ReviewFlag]:
-    return ReviewFlag.objects.filter(household__village__in=villages_visible_to(user=user))
+    return _scoped(ReviewFlag, "household__village_id", user=user)
 
 
 def can_change_village(*, user: User, village_id: int) -> bool:
@@ -95,7 +137,9 @@ def dashboard_counts(*, user: User) -> dict:
 
 # Sort keys a user may pick on the list (whitelisted: never order_by raw input).
 HOUSEHOLD_SORTS = {
-    "village": ("village__order", "group__number", "id"),
+    # Village and group ids follow their order in the demo data and in a
+    # register loaded village by village; an index serves this order (migration 0005).
+    "village": ("village_id", "group_id", "id"),
     "head": ("head_name", "id"),
     "status": ("status", "id"),
     "persons": ("covered_persons", "id"),
