@@ -86,7 +86,7 @@ def can_manage_rounds(*, user: AbstractBaseUser) -> bool:
     return user.is_authenticated and not roles.is_read_only(user) and roles.has_role(user, roles.TOWN_OFFICE)
 
 
-def _require_manager(user: AbstractBaseUser) -> None:
+def require_manager(user: AbstractBaseUser) -> None:
     if not can_manage_rounds(user=user):
         raise PermissionDenied("公示批次由镇民政办发布和结束。")
 
@@ -132,7 +132,7 @@ class CloseSummary:
 
 def round_prepare(*, campaign: Campaign | None, village: Village, number: int, by: AbstractBaseUser) -> PublicityRound:
     """A draft round listing every eligible case of the village (草稿)."""
-    _require_manager(by)
+    require_manager(by)
     if number not in (1, 2, 3):
         raise ValidationError({"number": "榜次须为第一、二、三榜。"})
     if number not in rounds_applying(campaign=campaign):
@@ -159,14 +159,21 @@ def round_prepare(*, campaign: Campaign | None, village: Village, number: int, b
 
 
 def round_open(
-    *, round: PublicityRound, by: AbstractBaseUser, starts_on: date | None = None, days: int | None = None
+    *,
+    round: PublicityRound,
+    by: AbstractBaseUser,
+    starts_on: date | None = None,
+    days: int | None = None,
+    paper: str | None = None,
 ) -> PublicityRound:
     """Publish a draft: 公示中 from `starts_on` for `days` days (round 3: no end)."""
-    _require_manager(by)
+    require_manager(by)
     starts_on = starts_on or timezone.localdate()
     days = days or round.days
     if not 1 <= days <= 60:
         raise ValidationError({"days": "公示天数须在 1 至 60 天之间。"})
+    if paper is not None and paper not in PublicityRound.Paper.values:
+        raise ValidationError({"paper": "纸张须为 A4 或 A3。"})
     with transaction.atomic():
         locked = PublicityRound.objects.select_for_update().get(pk=round.pk)
         if locked.status != PublicityRound.Status.DRAFT:
@@ -175,6 +182,7 @@ def round_open(
             raise ValidationError("公示名单为空，不能发布。")
         locked.status = PublicityRound.Status.OPEN
         locked.days = days
+        locked.paper = paper or locked.paper
         locked.starts_on = starts_on
         locked.ends_on = None if locked.number == 3 else starts_on + timedelta(days=days - 1)
         locked.opened_by, locked.opened_at = by, timezone.now()
@@ -215,7 +223,7 @@ def round_close(*, round: PublicityRound, by: AbstractBaseUser, today: date | No
     registration form is not yet signed) leaves the case where it is, noted on
     its entry; a return that fails aborts the whole close.
     """
-    _require_manager(by)
+    require_manager(by)
     today = today or timezone.localdate()
     with transaction.atomic():
         locked = PublicityRound.objects.select_for_update().get(pk=round.pk)

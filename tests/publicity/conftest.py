@@ -20,6 +20,11 @@ crew = pipeline.crew
 
 
 @pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _enforce_rounds(settings):
     # Other packages switch the round gates off for their pipeline tests; here they are the subject,
     # and the other apps' gates (archives, near relatives) are tested in their own suites.
