@@ -21,30 +21,28 @@ from kanjia import roles
 User = AbstractBaseUser | AnonymousUser
 
 
-# Per-user cache of the village ids a team member may view/change, kept on the
-# user object like kanjia.roles caches role names: a request then asks guardian
-# once, and every scoped query uses a literal id list instead of re-running the
-# permission subquery (measured in bench/team_scope.py). Services that change a
-# user's teams call `forget_scope_cache`.
+# Within one web request, the village ids a team member may view/change are
+# asked of guardian once and then used as a literal list, instead of re-running
+# the permission subquery in every scoped query (measured in bench/team_scope.py).
+# The cache exists only on request users (kanjia.middleware.ScopeCacheMiddleware
+# creates it), so services, tasks and tests always see permissions as they are now.
 _CACHE = "_kanjia_village_ids"
 
 
-def _team_village_ids(user: User, perm: str) -> list[int]:
+def _team_village_ids(user: User, perm: str) -> list[int] | QuerySet:
+    ids = get_objects_for_user(
+        user,
+        perm,
+        klass=Village,
+        use_groups=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).values_list("pk", flat=True)
     cache = getattr(user, _CACHE, None)
     if cache is None:
-        cache = {}
-        setattr(user, _CACHE, cache)
+        return ids
     if perm not in cache:
-        cache[perm] = list(
-            get_objects_for_user(
-                user,
-                perm,
-                klass=Village,
-                use_groups=True,
-                with_superuser=False,
-                accept_global_perms=False,
-            ).values_list("pk", flat=True)
-        )
+        cache[perm] = list(ids)
     return cache[perm]
 
 
@@ -163,10 +161,11 @@ def _search(households: QuerySet[Household], query: str) -> QuerySet[Household]:
         return households.filter(pk__in=Member.objects.filter(id_number=q).values("household_id"))
     if DIGITS.fullmatch(q):
         tail = Member.objects.annotate(reversed_id=Reverse("id_number")).filter(reversed_id__startswith=q[::-1])
-        match = Q(pk__in=tail.values("household_id"))
+        ids = tail.order_by().values("household_id")
         if q.isdigit():
-            match |= Q(phone__startswith=q)
-        return households.filter(match)
+            # UNION, not OR: each side uses its index; an OR makes PostgreSQL scan every household.
+            ids = ids.union(Household.objects.filter(phone__startswith=q).order_by().values("pk"))
+        return households.filter(pk__in=ids)
     return households.filter(pk__in=Member.objects.filter(name__startswith=query.strip()).values("household_id"))
 
 

@@ -33,6 +33,18 @@ class SessionLimitMiddleware:
         return self.get_response(request)
 
 
+class ScopeCacheMiddleware:
+    """Let households.selectors cache the user's village ids for this request only."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            request.user._kanjia_village_ids = {}
+        return self.get_response(request)
+
+
 class InspectorReadOnlyMiddleware:
     """纪委监察 read everything and change nothing: refuse every unsafe request.
 

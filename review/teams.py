@@ -23,6 +23,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from households import idcard
 from households.models import Village
+from households.selectors import forget_scope_cache
 from kanjia import roles
 from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
 
@@ -216,9 +217,8 @@ def _end(link: TeamVillage, *, by: AbstractBaseUser) -> None:
 
 
 def _forget_cached_roles(user: AbstractBaseUser) -> None:
-    # kanjia.roles caches role names on the user object for the request.
-    if hasattr(user, "_kanjia_roles"):
-        del user._kanjia_roles
+    # Role names and village ids are cached on the user object for the request.
+    forget_scope_cache(user=user)
 
 
 @transaction.atomic
