@@ -23,3 +23,7 @@ def verify_audit() -> bool:
     from archives.seals import verify_audit as verify
 
     return verify(trigger="task").ok
+
+
+# Archive locations and retention (issue 9): registered here so that autodiscovery finds them.
+from archives.archive_tasks import locations_sync_task  # noqa: E402, F401

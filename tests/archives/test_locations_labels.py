@@ -128,3 +128,18 @@ def test_box_and_cabinet_labels(town_officer, village_a):
     cabinets = labels_pdf(labels=labels_for(user=town_officer, level="cabinet"), level="cabinet")
     assert "KJ-甲村" in _text(cabinets) and "KJ-丙村" in _text(cabinets)
     assert len(_qr_payloads(cabinets)) == 2
+
+
+def test_the_task_and_the_command_are_idempotent(village_a, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from archives.tasks import locations_sync_task
+
+    household = HouseholdFactory(village=village_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        locations_sync_task.delay_on_commit(household_ids=[household.pk])
+    assert Bag.objects.filter(household=household).count() == 1
+    assert locations_sync_task.delay(household_ids=None).get()["created"] == 0
+    out = io.StringIO()
+    call_command("archives_sync", stdout=out)
+    assert "新建 0 袋" in out.getvalue()

@@ -1,0 +1,28 @@
+"""Archive tasks: keep locations and retention dates in step with the registry.
+
+Idempotent (locations_sync creates only what is missing), so a periodic run and a
+run triggered after an import may overlap harmlessly. Send with
+`locations_sync_task.delay_on_commit(household_ids=[...])` from code that has
+just changed households.
+"""
+
+from celery import shared_task
+from celery.schedules import crontab
+
+# For the lead to merge into settings.CELERY_BEAT_SCHEDULE.
+BEAT_SCHEDULE = {
+    "archives-locations-sync-nightly": {
+        "task": "archives.tasks.locations_sync",
+        "schedule": crontab(hour=1, minute=15),
+    },
+}
+
+
+@shared_task(name="archives.tasks.locations_sync")
+def locations_sync_task(household_ids: list[int] | None = None) -> dict:
+    from archives.documents import documents_refresh_retention
+    from archives.locations import locations_sync
+
+    result = locations_sync(household_ids=household_ids)
+    refreshed = documents_refresh_retention(household_ids=household_ids)
+    return {"created": result.created, "moved": result.moved, "renamed": result.renamed, "retention": refreshed}
