@@ -1,0 +1,3 @@
+"""Admin registrations: one module per topic."""
+
+from archives import document_admin  # noqa: F401
