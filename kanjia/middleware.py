@@ -45,25 +45,36 @@ class ScopeCacheMiddleware:
         return self.get_response(request)
 
 
+def reads_only(view: Callable) -> Callable:
+    """Mark a POST view that records a read but changes no data (e.g. revealing a
+    full ID number, which writes an access-log row): inspectors may use it."""
+    view.reads_only = True
+    return view
+
+
 class InspectorReadOnlyMiddleware:
     """纪委监察 read everything and change nothing: refuse every unsafe request.
 
     Views check permissions too; this is the guarantee that a forgotten check
-    can never let an inspector change data.
+    can never let an inspector change data. Only views marked `@reads_only`
+    (and logout) accept an inspector's POST.
     """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args, view_kwargs) -> None:
         if (
             request.method not in SAFE_METHODS
             and request.user.is_authenticated
             and request.path not in INSPECTOR_POST_ALLOWED
+            and not getattr(view_func, "reads_only", False)
             and is_read_only(request.user)
         ):
             raise PermissionDenied("纪委监察账号只能查阅，不能修改任何数据。")
-        return self.get_response(request)
 
 
 class NoStoreMiddleware:
