@@ -335,7 +335,11 @@ class ListFilterForm(forms.Form):
     def __init__(self, *args, villages, groups, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
-        self.fields["group"].queryset = groups
+        # Groups of the chosen village only: a town-wide list of every group is long and slow to render.
+        village = self.data.get("village")
+        chosen = groups.filter(village_id=village) if village and str(village).isdigit() else groups.none()
+        self.fields["group"].queryset = chosen
+        self.fields["group"].empty_label = "全部组" if village else "（先选村）"
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
         for f in self.fields.values():
             select = isinstance(f.widget, forms.Select)
