@@ -54,6 +54,9 @@ class AuditPurge(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-purged_at"]
 
+    def __str__(self) -> str:
+        return f"清理 封存#{self.seal_id} {self.rows_deleted} 行"
+
 
 class VerificationRun(models.Model):
     """One run of the chain verification (command, task or page), with every problem it found."""
