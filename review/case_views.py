@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from households.idcard import mask
 from households.models import ReviewFlag
@@ -45,6 +45,7 @@ SLUG_FOR = {v: k for k, v in STAGE_SLUGS.items()}
 
 
 @login_required
+@require_safe
 def campaign_list(request: HttpRequest) -> HttpResponse:
     items = campaigns_visible_to(user=request.user).prefetch_related("phases")
     can_manage = campaign_services.can_manage_campaigns(user=request.user)
@@ -84,6 +85,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(campaigns_visible_to(user=request.user).prefetch_related("phases"), pk=pk)
     context = {
@@ -201,6 +203,7 @@ def _can_sign(case: Case, registration: RegistrationForm | None, role: str | Non
 
 
 @login_required
+@require_safe
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, _case_or_404(request, pk))
 
@@ -279,6 +282,7 @@ def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     form = (
@@ -311,6 +315,7 @@ def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def worklist_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(worklist(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "review/cases/worklist.html", {"page": page, "today": date.today()})
