@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from households.models import ReviewFlag
 from review.models import TeamMembership
+from tests.archives import sweep as archive
 from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,14 @@ class Target:
 POST_200 = "read-only view accepts POST (200 for readers, nothing changes): needs @require_safe"
 
 TARGETS: dict[str, Target] = {
+    # --- archives (issue 9; helpers in tests/archives/sweep.py) ---
+    "archives:bag": Target(archive.household),
+    "archives:upload": Target(archive.household, post=archive.upload_payload),
+    "archives:download": Target(archive.document),
+    "archives:delete": Target(archive.expired_document, post=lambda w, f: {}),
+    "archives:roll": Target(archive.roll),
+    "archives:roll_xlsx": Target(archive.roll),
+    "archives:roll_pdf": Target(archive.roll),
     # --- review: teams (team B covers village B) ---
     "review:team_detail": Target(lambda w: {"pk": w.team_b.pk}),
     "review:team_update": Target(
@@ -258,7 +267,8 @@ def test_another_teams_objects_are_out_of_reach(client, world, name):
     assert control.status_code != 404 and control.status_code < 500, (
         f"control: town officer GET {url} answered {control.status_code}: the Target does not make a real object"
     )
-    shown = form_fields(control.content.decode()) if control.status_code == 200 else {}
+    html = control.status_code == 200 and control["Content-Type"].startswith("text/html")
+    shown = form_fields(control.content.decode()) if html else {}
     payload = target.post(world, shown) if target.post else {}
 
     for persona in HIDDEN_FROM + READERS:
