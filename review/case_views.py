@@ -185,6 +185,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "registration": registration,
         "can_sign": _can_sign(case, registration, next(iter(my_role), None)),
         "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
+        "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
     }
     return render(request, "review/cases/detail.html", context)
 

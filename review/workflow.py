@@ -814,6 +814,19 @@ def available_transitions(*, case: Case, user: AbstractBaseUser) -> list[tuple[s
     return found
 
 
+def refusal_reason(*, case: Case, user: AbstractBaseUser) -> str | None:
+    """Why a user whose role acts at this stage may not act on this case (recusal, gates, duties)."""
+    for (status, _action), transition in TRANSITIONS.items():
+        if status != case.status or not _applies(case, transition) or not roles.has_role(user, *transition.roles):
+            continue
+        try:
+            _check_actor(case, transition, user)
+        except TransitionForbidden as exc:
+            return exc.text
+        return None
+    return None
+
+
 def return_targets(*, case: Case, transition: Transition) -> list[str]:
     return [t for t in transition.targets if t != S.APPRAISAL or case.appraisal_required]
 

@@ -131,3 +131,13 @@ def test_worklist_page(client, case, crew, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         page = client.get(reverse("review:worklist")).content.decode()
     assert f"#{case.pk}" in page
+
+
+def test_case_page_says_why_a_member_may_not_act(client, case, crew, household, town_officer):
+    from review import teams
+
+    member = household.members.get()
+    teams.staff_upsert(user=crew.cadre, name="甲组组员", unit="村委会", by=town_officer, id_number=member.id_number)
+    client.force_login(crew.cadre)
+    page = client.get(reverse("review:case_detail", args=[case.pk])).content.decode()
+    assert "须回避" in page and "data-action=" not in page
