@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from review import case_views, views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("teams/<int:pk>/villages/", views.team_village_add, name="team_village_add"),
     path("teams/<int:pk>/villages/<int:village_id>/remove/", views.team_village_remove, name="team_village_remove"),
     path("my-team/", views.my_team, name="my_team"),
+    path("relatives/", include("review.relative_urls")),
 ]

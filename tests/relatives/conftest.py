@@ -62,5 +62,6 @@ def run_import(django_capture_on_commit_callbacks, settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _no_publicity_rounds(settings):
-    # These tests drive cases without publicity rounds (publicity/guards.py).
+    # These tests drive cases without publicity rounds or archive documents (their own apps' gates).
     settings.PUBLICITY_ENFORCE_ROUNDS = False
+    settings.ARCHIVES_APPROVAL_GATE = False

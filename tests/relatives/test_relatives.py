@@ -50,7 +50,7 @@ def test_gate_page_says_why_and_links_to_the_declaration(client, case, crew):
     client.force_login(crew.cadre)
     page = client.get(reverse("review:case_detail", args=[case.pk]))
     assert "须先填写近亲属申报" in page.content.decode()
-    assert reverse("relatives:mine") in page.content.decode()
+    assert reverse("review:relatives:mine") in page.content.decode()
     response = client.post(reverse("review:case_action", args=[case.pk, "terminate"]), {"note": "x"})
     assert response.status_code == 403
 
