@@ -130,16 +130,26 @@ def test_box_and_cabinet_labels(town_officer, village_a):
     assert len(_qr_payloads(cabinets)) == 2
 
 
-def test_the_task_and_the_command_are_idempotent(village_a, django_capture_on_commit_callbacks):
+def test_the_task_and_the_command_are_idempotent(village_a):
     from django.core.management import call_command
 
     from archives.tasks import locations_sync_task
 
     household = HouseholdFactory(village=village_a)
-    with django_capture_on_commit_callbacks(execute=True):
-        locations_sync_task.delay_on_commit(household_ids=[household.pk])
+    # apply(): in this process whatever the broker (the worker test below goes through Redis).
+    assert locations_sync_task.apply(kwargs={"household_ids": [household.pk]}).get()["created"] == 1
+    assert locations_sync_task.apply(kwargs={"household_ids": None}).get()["created"] == 0
     assert Bag.objects.filter(household=household).count() == 1
-    assert locations_sync_task.delay(household_ids=None).get()["created"] == 0
     out = io.StringIO()
     call_command("archives_sync", stdout=out)
     assert "新建 0 袋" in out.getvalue()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_task_runs_on_a_real_worker(celery_worker_process, village_a):
+    from archives.tasks import locations_sync_task
+
+    household = HouseholdFactory(village=village_a)
+    assert locations_sync_task.delay(household_ids=[household.pk]).get(timeout=60)["created"] == 1
+    assert Bag.objects.filter(household=household).exists()
