@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from households import forms, selectors
 from households.benefit import benefit_for
@@ -19,6 +19,7 @@ from households.history import household_changes
 from households.models import Household, ReviewFlag
 from households.services import household_create, household_update
 from kanjia.access import log_access
+from kanjia.middleware import reads_only
 from kanjia.models import AccessLog
 
 PAGE_SIZE = 50
@@ -32,6 +33,7 @@ def _changeable(request: HttpRequest, household: Household) -> Household:
 
 
 @login_required
+@require_safe
 def household_list(request: HttpRequest) -> HttpResponse:
     villages = selectors.villages_visible_to(user=request.user)
     form = forms.ListFilterForm(request.GET, villages=villages, groups=selectors.groups_visible_to(user=request.user))
@@ -50,6 +52,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(selectors.household_detail(user=request.user), pk=pk)
     flags = list(household.flags.all())
@@ -66,6 +69,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def household_history(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(selectors.households_visible_to(user=request.user).select_related("village"), pk=pk)
     context = {"household": household, "changes": household_changes(household=household), "tab": "history"}
@@ -108,6 +112,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_page(request, _changeable(request, household))
 
 
+@reads_only  # inspectors may reveal: it records a read, changes nothing
 @login_required
 @require_POST
 def member_reveal_id(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:

@@ -33,6 +33,7 @@ from households.models import ReviewFlag
 from review.models import TeamMembership
 from tests.archives import sweep as archive
 from tests.factories import HouseholdFactory, MemberFactory
+from tests.publicity import sweep as publicity
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +59,8 @@ class Target:
     # POST that only reads (e.g. reveal an ID number, logged): readers may get 200
     # and an access-log row; hidden personas still get 404 and nothing changes.
     post_reads: bool = False
-    # A known deviation, reported and awaiting its fix: the test is a strict
-    # xfail, so it fails (XPASS) the moment the fix lands; then delete this.
-    known_issue: str = ""
 
 
-POST_200 = "read-only view accepts POST (200 for readers, nothing changes): needs @require_safe"
 
 TARGETS: dict[str, Target] = {
     # --- archives (issue 9; helpers in tests/archives/sweep.py) ---
@@ -90,8 +87,8 @@ TARGETS: dict[str, Target] = {
         lambda w: {"pk": w.team_b.pk, "village_id": w.village_b.pk}, post=lambda w, f: {}
     ),
     # --- households (household_b is in village B, with one member and one open flag) ---
-    "households:detail": Target(lambda w: {"pk": w.household_b.pk}, known_issue=POST_200),
-    "households:history": Target(lambda w: {"pk": w.household_b.pk}, known_issue=POST_200),
+    "households:detail": Target(lambda w: {"pk": w.household_b.pk}),
+    "households:history": Target(lambda w: {"pk": w.household_b.pk}),
     "households:edit": Target(
         lambda w: {"pk": w.household_b.pk}, write=True, post=lambda w, f: {**f, "address": "被改过的住址"}
     ),
@@ -105,6 +102,19 @@ TARGETS: dict[str, Target] = {
         lambda w: {"pk": w.household_b.pk, "flag_pk": w.flag_b.pk},
         post=lambda w, f: {"disposition": ReviewFlag.Disposition.CONFIRMED_OK, "note": "越权处理"},
     ),
+    # 三榜公示 (issue 6): rounds, objections, notice files of village B.
+    "publicity:round": Target(publicity.open_round),
+    "publicity:round_pdf": Target(publicity.open_round),
+    "publicity:round_open": Target(publicity.draft_round, post=publicity.open_payload),
+    "publicity:round_close": Target(publicity.open_round, post=lambda w, f: {}),
+    "publicity:round_posting": Target(publicity.open_round, post=publicity.posting_payload),
+    "publicity:objection_register": Target(publicity.open_round, post=publicity.objection_payload),
+    "publicity:objection": Target(publicity.objection, post=publicity.handle_payload),
+    "publicity:generate": Target(publicity.generate, post=lambda w, f: {}),
+    "publicity:job": Target(publicity.job),
+    "publicity:combined_pdf": Target(publicity.combined),
+    "publicity:board_pdf": Target(publicity.board),
+    "publicity:board_regenerate": Target(publicity.village, post=lambda w, f: {}),
 }
 
 
@@ -248,13 +258,8 @@ HIDDEN_FROM = ("team_member_a", "outsider", "sysadmin")
 READERS = ("district_officer", "inspector")
 
 
-def _swept() -> list:
-    return [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=TARGETS[n].known_issue))
-        if TARGETS[n].known_issue
-        else n
-        for n in sorted(name for _, name in object_urls() if name in TARGETS)
-    ]
+def _swept() -> list[str]:
+    return sorted(name for _, name in object_urls() if name in TARGETS)
 
 
 @pytest.mark.parametrize("name", _swept())

@@ -324,3 +324,19 @@ def test_manual_flag_page(client, town_officer, village):
     assert client.post(f"/households/{h.pk}/flags/new/", {"kind": "9", "reason": ""}).status_code == 200
     assert client.post(f"/households/{h.pk}/flags/new/", {"kind": "9", "reason": "邻居反映"}).status_code == 302
     assert h.flags.get().reason == "邻居反映"
+
+
+def test_inspector_may_reveal_an_id_number_and_it_is_logged(client, inspector):
+    """Revealing records a read and changes no data, so the read-only guard lets it through."""
+    from django.contrib.auth.models import Permission
+
+    from kanjia.models import AccessLog
+    from tests.factories import MemberFactory
+
+    inspector.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
+    member = MemberFactory()
+    client.force_login(inspector)
+    response = client.post(f"/households/{member.household_id}/members/{member.pk}/reveal-id/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert member.id_number in response.content.decode()
+    assert AccessLog.objects.filter(user=inspector, action=AccessLog.Action.REVEAL_ID).count() == 1
