@@ -334,7 +334,8 @@ def generate(request: HttpRequest, campaign_pk: int, number: int) -> HttpRespons
 @login_required
 @require_GET
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
-    if not rounds.can_manage_rounds(user=request.user):
+    # A job covers every village of a campaign: town-wide roles only.
+    if not selectors.can_see_town_wide(user=request.user):
         raise Http404
     job = get_object_or_404(GenerationJob.objects.select_related("campaign"), pk=pk)
     return render(request, "publicity/_job.html", {"job": job})
