@@ -4,3 +4,4 @@
 from review.models.cases import *  # noqa: F403
 from review.models.teams import *  # noqa: F403
 from review.models.relatives import *  # noqa: F403
+from review.models.dynamic import *  # noqa: F403
