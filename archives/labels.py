@@ -21,6 +21,8 @@ from households.selectors import households_visible_to, villages_visible_to
 from kanjia.pdf import STATIC_DIR, render_pdf
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# One request renders at most this many bag labels (about 50 ms each); larger runs go village by village.
+MAX_BAG_LABELS = 600
 LEVELS = {"bag": "档案袋", "box": "档案盒", "cabinet": "档案柜"}
 LABELS_CSS = STATIC_DIR / "pdf" / "labels.css"
 

@@ -54,8 +54,10 @@ def archive_index(request: HttpRequest) -> HttpResponse:
     if village_id:
         households = households.filter(village_id=village_id)
     # Bring the shelves in step with the registry before showing them (cheap when nothing changed).
+    # Town-wide, only when a household has no bag yet (moves are healed per village, per bag and nightly).
     everyone = not village_id and roles.has_role(user, *roles.TOWN_WIDE_READERS)
-    locations_sync(household_ids=None if everyone else list(households.values_list("pk", flat=True)), by=user)
+    if village_id or households.filter(archive_bag__isnull=True).exists():
+        locations_sync(household_ids=None if everyone else list(households.values_list("pk", flat=True)), by=user)
     cabinets = (
         Cabinet.objects.filter(village__in=[v for v in villages if not village_id or v.pk == village_id])
         .select_related("village", "room")
@@ -236,6 +238,14 @@ def labels_print(request: HttpRequest) -> HttpResponse:
     village_id = _int(request.GET.get("village"))
     if village_id and not villages_visible_to(user=request.user).filter(pk=village_id).exists():
         raise Http404("没有该村(社区)。")
+    if level == "bag" and not village_id:
+        count = households_visible_to(user=request.user).count()
+        if count > labels.MAX_BAG_LABELS:
+            # Layout takes about 50 ms per label: a town-wide sheet would outlast the request.
+            messages.error(
+                request, f"共 {count} 个档案袋，请按村(社区)分别打印（每次不超过 {labels.MAX_BAG_LABELS} 张）。"
+            )
+            return redirect("archives:index")
     items = labels.labels_for(user=request.user, level=level, village_id=village_id)
     log_access(
         request=request,

@@ -136,3 +136,14 @@ def test_rolls_pages(client, town_officer, team_a, team_member_a, district_offic
     client.force_login(team_member_a)
     assert client.get(reverse("archives:rolls")).status_code == 403
     assert client.get(reverse("archives:roll", args=[roll.pk])).status_code == 403
+
+
+def test_town_wide_bag_labels_are_printed_village_by_village(client, town_officer, household_a, monkeypatch):
+    from archives import labels
+
+    monkeypatch.setattr(labels, "MAX_BAG_LABELS", 0)
+    client.force_login(town_officer)
+    response = client.get(reverse("archives:labels"), {"level": "bag"}, follow=True)
+    assert "请按村(社区)分别打印" in response.content.decode()
+    village = client.get(reverse("archives:labels"), {"level": "bag", "village": household_a.village_id})
+    assert village["Content-Type"] == "application/pdf"
