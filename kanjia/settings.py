@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -249,7 +250,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # WeasyPrint and openpyxl are memory-hungry: recycle worker processes.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = envint("CELERY_MAX_TASKS_PER_CHILD", "50")
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs (run `celery -A kanjia beat`); each task is idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "audit-seal": {"task": "archives.tasks.seal_audit", "schedule": 600.0},
+    "audit-verify-nightly": {"task": "archives.tasks.verify_audit", "schedule": crontab(hour=2, minute=30)},
+    "archives-locations-nightly": {"task": "archives.tasks.locations_sync", "schedule": crontab(hour=3, minute=0)},
+    "relatives-rematch-nightly": {"task": "review.relatives_rematch_all", "schedule": crontab(hour=3, minute=30)},
+    "review-dynamic-daily": {"task": "review.dynamic_daily", "schedule": crontab(hour=1, minute=30)},
+    "review-monthly-report": {"task": "review.monthly_report", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
+}
 
 # --- The office ------------------------------------------------------------------
 # Shown on notices and in the page header; set per deployment.
@@ -260,6 +269,21 @@ OFFICE = {
     "address": os.environ.get("OFFICE_ADDRESS", "资阳市雁江区堪嘉镇人民政府便民服务中心"),
 }
 SYSTEM_TITLE = "堪嘉镇城乡低保精准兜底管理系统"
+
+# --- Pipeline gates and office rules ---------------------------------------------
+# Each later stage of the pipeline can hold a case (see review.workflow guards).
+# All are on in production; the test suite switches them per test module.
+RELATIVES_DECLARATION_REQUIRED = envbool("RELATIVES_DECLARATION_REQUIRED", "true")  # 近亲属申报 before any case action
+PUBLICITY_ENFORCE_ROUNDS = envbool("PUBLICITY_ENFORCE_ROUNDS", "true")  # 三榜公示 rounds gate the stages
+ARCHIVES_APPROVAL_GATE = envbool("ARCHIVES_APPROVAL_GATE", "true")  # required documents before 区审批
+PUBLICITY_DAYS = envint("PUBLICITY_DAYS", "7")
+PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN = envint("PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN", "3")
+# Base URL printed in archive-label QR codes (the intranet address of this system).
+ARCHIVES_BASE_URL = os.environ.get("ARCHIVES_BASE_URL", "http://127.0.0.1:8000")
+ARCHIVES_CODE_PREFIX = os.environ.get("ARCHIVES_CODE_PREFIX", "KJ")
+# Audit: rows are sealed once older than this (late commits settle first); kept ≥ 180 days.
+AUDIT_SEAL_SETTLE_SECONDS = envint("AUDIT_SEAL_SETTLE_SECONDS", "120")
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
 
 # --- Logging: no personal data, no request bodies --------------------------------
 LOGGING = {

@@ -45,6 +45,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _pipeline_gates_off(settings):
+    """The later apps' pipeline gates (declaration, publicity rounds, documents)
+    are on in production. Each app's own tests switch its gate back on (their
+    conftest runs after this one), and tests/test_pipeline_all_gates.py runs a
+    case with every gate on; elsewhere they would only add set-up noise."""
+    settings.RELATIVES_DECLARATION_REQUIRED = False
+    settings.PUBLICITY_ENFORCE_ROUNDS = False
+    settings.ARCHIVES_APPROVAL_GATE = False
+
+
 @pytest.fixture
 def town_officer(db) -> User:
     return make_user("town_officer", roles.TOWN_OFFICE, full_name="测试民政")
