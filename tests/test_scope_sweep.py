@@ -61,7 +61,6 @@ class Target:
     post_reads: bool = False
 
 
-
 TARGETS: dict[str, Target] = {
     # --- archives (issue 9; helpers in tests/archives/sweep.py) ---
     "archives:bag": Target(archive.household),
