@@ -7,7 +7,11 @@ class ArchivesConfig(AppConfig):
 
     def ready(self) -> None:
         # Missing archive documents: the town review warns, the district approval is refused.
+        from archives.archive_tasks import on_households_changed
         from archives.checklist import approval_gate
+        from households.hooks import on_households_changed as households_listener
         from review.workflow import register_guard
 
         register_guard(approval_gate)
+        # Bags follow households that are added or move (households can't import archives).
+        households_listener(on_households_changed)

@@ -7,15 +7,9 @@ just changed households.
 """
 
 from celery import shared_task
-from celery.schedules import crontab
 
-# For the lead to merge into settings.CELERY_BEAT_SCHEDULE.
-BEAT_SCHEDULE = {
-    "archives-locations-sync-nightly": {
-        "task": "archives.tasks.locations_sync",
-        "schedule": crontab(hour=1, minute=15),
-    },
-}
+# Nightly run scheduled in settings.CELERY_BEAT_SCHEDULE; also sent after every
+# registry change through households.hooks (see on_households_changed below).
 
 
 @shared_task(name="archives.tasks.locations_sync")
@@ -26,3 +20,8 @@ def locations_sync_task(household_ids: list[int] | None = None) -> dict:
     result = locations_sync(household_ids=household_ids)
     refreshed = documents_refresh_retention(household_ids=household_ids)
     return {"created": result.created, "moved": result.moved, "renamed": result.renamed, "retention": refreshed}
+
+
+def on_households_changed(*, household_ids: frozenset[int] | None, by=None) -> None:
+    """households.hooks listener (runs after commit): bring the bags of these households in step."""
+    locations_sync_task.delay(household_ids=sorted(household_ids) if household_ids is not None else None)

@@ -1,13 +1,8 @@
 """Periodic audit tasks: sealing (every 10 minutes) and a nightly verification."""
 
 from celery import shared_task
-from celery.schedules import crontab
 
-# For the lead to merge into settings.CELERY_BEAT_SCHEDULE.
-BEAT_SCHEDULE = {
-    "audit-seal": {"task": "archives.tasks.seal_audit", "schedule": 600.0},
-    "audit-verify-nightly": {"task": "archives.tasks.verify_audit", "schedule": crontab(hour=2, minute=30)},
-}
+# Scheduled in settings.CELERY_BEAT_SCHEDULE.
 
 
 @shared_task(name="archives.tasks.seal_audit")

@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from households import idcard
 from households import ledger_format as fmt
+from households.hooks import households_changed
 from households.ledger_format import LEDGER_COLUMNS, CellError, Problem, UploadRefused
 from households.models import Category, Household, ImportBatch, Member, Village, VillageGroup
 from households.selectors import villages_changeable_by
@@ -681,6 +682,8 @@ def run_commit(*, batch_id: int) -> None:
             plan = plan_import(parsed, user=batch.user, lock=True)
             if plan.ok:
                 apply_plan(plan, user=batch.user)
+                # Which households an import touched is spread over the plan: say "any".
+                households_changed(household_ids=None, by=batch.user)
     except UploadRefused as exc:
         _fail(batch, str(exc))
         return

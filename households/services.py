@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from households import idcard
 from households.flags import evaluate_flags
+from households.hooks import households_changed
 from households.models import Asset, Household, IncomeItem, Member
 from households.selectors import current_id_holders
 
@@ -89,6 +90,7 @@ def _save_atomically(*, household: Household, data: HouseholdInput, by, version:
                 household.version += 1
             household = _save(household=household, data=data, by=by)
             evaluate_flags(household=household, by=by)
+            households_changed(household_ids=[household.pk], by=by)
     except IntegrityError as exc:
         # The unique constraint on current ID numbers caught a race the checks missed.
         raise ValidationError(CONFLICT, code="conflict") from exc

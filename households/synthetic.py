@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from households import idcard
 from households.benefit import compute
 from households.flags import detect
+from households.hooks import households_changed
 from households.models import (
     Asset,
     Category,
@@ -260,6 +261,7 @@ def _batch(ctx: Context, size: int, user: AbstractBaseUser | None) -> int:
     bulk_create_with_history([i for items in incomes for i in items], IncomeItem, **history)
     bulk_create_with_history([a for items in assets for a in items], Asset, **history)
     bulk_create_with_history(flags, ReviewFlag, **history)
+    households_changed(household_ids=[h.pk for h in households], by=user)
     return len(households)
 
 

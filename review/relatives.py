@@ -20,7 +20,6 @@ The receivers only route to `relatives_rematch_households`; they are connected i
 `ReviewConfig.ready()` because `households` may not import `review`.
 """
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +34,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from households import idcard
-from households.models import Household, ImportBatch, Member
+from households.models import Household, Member
 from kanjia import roles
 from review.models import Case, DeclarationStatus, Relation, RelativeDeclaration, RelativeFiling, Staff
 from review.models.cases import FINAL_STATUSES
@@ -282,71 +281,28 @@ def relatives_rematch_all_task() -> dict:
     return {"created": result.created, "updated": result.updated, "cases_marked": result.cases_marked}
 
 
-# Beat entry for the lead to add to settings.CELERY_BEAT_SCHEDULE (nightly safety net).
-BEAT_SCHEDULE = {"relatives-rematch-nightly": {"task": "review.relatives_rematch_all", "schedule": 24 * 3600}}
+# --- Trigger: registry changes (registered with households.hooks in ReviewConfig.ready) ------
 
 
-# --- Triggers: model saves in other apps (connected in ReviewConfig.ready) -------------------
+def on_households_changed(*, household_ids: frozenset[int] | None, by: AbstractBaseUser | None) -> None:
+    """Rematch after a household, member or import change (called after commit).
 
-
-class _Pending(threading.local):
-    """Households touched in this thread since the last after-commit rematch.
-
-    Every save registers an on_commit callback; the first to run drains the set
-    and the rest find it empty, so a household edit that saves five members
-    rematches once. (A rolled-back transaction leaves its ids for the next
-    flush: an extra, harmless rematch.)
+    The nightly `review.relatives_rematch_all` beat task remains the safety net
+    for anything that writes without going through the households services.
     """
-
-    def __init__(self) -> None:
-        self.ids: set[int] = set()
-        self.everything = False
-        self.by: AbstractBaseUser | None = None
-
-
-_pending = _Pending()
-
-
-def _flush() -> None:
-    ids, everything, by = _pending.ids, _pending.everything, _pending.by
-    if not ids and not everything:
-        return
-    _pending.ids, _pending.everything, _pending.by = set(), False, None
-    if everything:
+    if household_ids is None:
         relatives_rematch_all(by=by)
     else:
-        relatives_rematch_households(household_ids=ids, by=by)
-
-
-def _queue(*, household_id: int | None = None, everything: bool = False, by=None) -> None:
-    if household_id is not None:
-        _pending.ids.add(household_id)
-    _pending.everything = _pending.everything or everything
-    _pending.by = by or _pending.by
-    transaction.on_commit(_flush)
-
-
-def on_member_saved(sender, instance: Member, **kwargs) -> None:
-    _queue(household_id=instance.household_id, by=getattr(instance, "_history_user", None))
-
-
-def on_household_saved(sender, instance: Household, **kwargs) -> None:
-    _queue(household_id=instance.pk, by=getattr(instance, "_history_user", None))
-
-
-def on_import_saved(sender, instance: ImportBatch, **kwargs) -> None:
-    if instance.status == ImportBatch.Status.COMMITTED:
-        _queue(everything=True, by=instance.user if instance.user_id else None)
+        relatives_rematch_households(household_ids=household_ids, by=by)
 
 
 # --- Gate and recusal (registered with review.workflow in ReviewConfig.ready) ---------------
 
 
 def gate_enabled() -> bool:
-    # Off unless settings turn it on, so that test suites written before the gate
-    # keep running while the lead wires RELATIVES_DECLARATION_REQUIRED (default True
-    # in settings); `check --deploy` warns while it is off (review.W001).
-    return bool(getattr(settings, "RELATIVES_DECLARATION_REQUIRED", False))
+    # On in production (settings.RELATIVES_DECLARATION_REQUIRED); `check --deploy`
+    # warns while it is off (review.W001).
+    return bool(getattr(settings, "RELATIVES_DECLARATION_REQUIRED", True))
 
 
 def declaration_gate(*, case: Case, by: AbstractBaseUser) -> str | None:

@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from households.hooks import households_changed
 from households.models import Household, Member, ReviewFlag
 from households.selectors import households_changeable_by, households_visible_to
 from kanjia import roles
@@ -759,6 +760,7 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
     household.version += 1
     household._change_reason = f"区审批：{outcome}（案件#{case.pk}，{approval.effective_month:%Y年%m月}起执行）"
     _save(household, by)
+    households_changed(household_ids=[household.pk], by=by)
     case.outcome = outcome
     case.stop_reason = approval.stop_reason
     case.closed_at = timezone.now()

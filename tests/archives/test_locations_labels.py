@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from archives.labels import labels_for, labels_pdf
 from archives.locations import locations_sync
 from archives.models import ArchiveRoom, Bag, Box, Cabinet
-from tests.factories import HouseholdFactory, VillageFactory, VillageGroupFactory
+from tests.factories import HouseholdFactory, MemberFactory, VillageFactory, VillageGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +153,26 @@ def test_the_task_runs_on_a_real_worker(celery_worker_process, village_a):
     household = HouseholdFactory(village=village_a)
     assert locations_sync_task.delay(household_ids=[household.pk]).get(timeout=60)["created"] == 1
     assert Bag.objects.filter(household=household).exists()
+
+
+def test_a_household_edited_through_the_registry_gets_its_bag_moved(
+    village_a, town_officer, settings, django_capture_on_commit_callbacks
+):
+    """households.hooks: the household service tells archives, after commit, to move the bag."""
+    from households.services import HouseholdInput, household_update
+
+    settings.ARCHIVES_CODE_PREFIX = "TEST"
+    group3 = VillageGroupFactory(village=village_a, number=3)
+    group5 = VillageGroupFactory(village=village_a, number=5)
+    household = HouseholdFactory(village=village_a, group=group3)
+    head = MemberFactory(household=household)
+    locations_sync()
+    assert Bag.objects.get(household=household).code == "TEST-甲村-03-0001"
+    with django_capture_on_commit_callbacks(execute=True):
+        household_update(
+            household=household,
+            version=household.version,
+            data=HouseholdInput(fields={"group": group5}, members=[{"id": head.pk}]),
+            by=town_officer,
+        )
+    assert Bag.objects.get(household=household).code == "TEST-甲村-05-0001"

@@ -132,14 +132,26 @@ def test_member_edit_triggers_matching(
     assert filing.history.get().history_user == town_officer
 
 
-def test_household_status_change_triggers_matching(team_member_a, village_a, django_capture_on_commit_callbacks):
+def test_pipeline_status_change_triggers_matching(
+    town_officer, district_officer, crew, village_a, everyone_declared, django_capture_on_commit_callbacks
+):
+    """A household admitted by the district becomes a recipient: its members are matched then."""
+    from kanjia import roles
+    from review.campaigns import application_create
+    from tests.conftest import make_user
+    from tests.review_cases.conftest import drive
+
+    cadre_elsewhere = make_user("cadre_elsewhere", roles.VILLAGE_TEAM)
     household = HouseholdFactory(village=village_a, status=Household.Status.EXITED)
     member = MemberFactory(household=household)
-    declare(user=team_member_a, relatives=[relative_of(member)], by=team_member_a)
+    declare(user=cadre_elsewhere, relatives=[relative_of(member)], by=cadre_elsewhere)
+    assert not RelativeFiling.objects.exists()  # 已退出: neither applicant nor recipient
+    household.status = Household.Status.APPLYING
+    household.save()  # a raw save is not a registry change the listeners hear of
     assert not RelativeFiling.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        household.status = Household.Status.APPLYING
-        household.save()
+        case = application_create(household=household, by=town_officer)
+        drive(case, "办结", crew, town=town_officer, district=district_officer)
     assert RelativeFiling.objects.filter(household=household).exists()
 
 
