@@ -46,6 +46,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded documents and generated files go to a per-test folder, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _pipeline_gates_off(settings):
     """The later apps' pipeline gates (declaration, publicity rounds, documents)
     are on in production. Each app's own tests switch its gate back on (their

@@ -1,0 +1,51 @@
+"""The main navigation: which entries a user's roles show, and which one is active.
+
+Kept in Python (not template conditionals) so that each role's menu is one
+readable table and can be tested.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from kanjia import roles
+
+ANY = None  # every signed-in user
+TOWN_WIDE = roles.TOWN_WIDE_READERS
+STAFF = (roles.TOWN_OFFICE, roles.VILLAGE_TEAM, roles.DISTRICT)
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    url_name: str
+    prefixes: tuple[str, ...]
+    roles: tuple[str, ...] | None = ANY
+
+
+ENTRIES = (
+    Entry("首页", "dashboard", ("/",)),
+    Entry("低保户", "households:list", ("/households/",)),
+    Entry("台账导入导出", "households:ledger:index", ("/households/ledger/",), (roles.TOWN_OFFICE, roles.VILLAGE_TEAM)),
+    Entry("专项行动", "review:campaigns", ("/review/campaigns/", "/review/cases/", "/review/worklist/")),
+    Entry("我的小组", "review:my_team", ("/review/my-team/",), (roles.VILLAGE_TEAM,)),
+    Entry("清理小组", "review:team_list", ("/review/teams/",), TOWN_WIDE),
+    Entry("公示", "publicity:rounds", ("/publicity/",)),
+    Entry("档案", "archives:index", ("/archives/",)),
+    Entry("近亲属备案", "review:relatives:register", ("/review/relatives/register/",), TOWN_WIDE),
+    Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF),
+    Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
+)
+
+
+def nav_for(*, user, path: str) -> list[dict]:
+    names = roles.role_names(user)
+    shown = [e for e in ENTRIES if e.roles is ANY or names & set(e.roles)]
+
+    # The longest matching prefix is the active entry ("/" only matches the home page).
+    def match(entry: Entry) -> int:
+        return max((len(p) for p in entry.prefixes if (path == p if p == "/" else path.startswith(p))), default=0)
+
+    best = max(shown, key=match, default=None)
+    active = best if best is not None and match(best) else None
+    return [{"label": e.label, "url": reverse(e.url_name), "active": e is active} for e in shown]
