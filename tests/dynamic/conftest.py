@@ -28,6 +28,13 @@ def _pipeline_only(settings):
     settings.RELATIVES_DECLARATION_REQUIRED = False
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """Generated reports go to a private MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def elderly_household(village, *, start: date = date(2025, 1, 1), **over):
     """Two members over 60, no working-age earner: 基本稳定."""
     household = HouseholdFactory(village=village, start_month=start, covered_persons=2, **over)
