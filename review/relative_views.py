@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from households import idcard
 from households.selectors import households_visible_to, villages_visible_to
@@ -115,6 +115,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a read page: POSTs go to the report/verify URLs (a POST here was answered as a GET)
 def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     filing = get_object_or_404(filings_visible_to(user=request.user), pk=pk)
