@@ -17,8 +17,26 @@ For each URL, against the object in village B:
 - controls: the town officer's GET finds the object (not 404), and for targets
   with a payload the town officer's same POST does change the database (so the
   payload is one a missing check would let through).
+
+Targets may change these expectations, each for a stated reason:
+- `control="<persona>"`: the one persona whose POST is legitimate is not the
+  town officer (only the uploader commits an import batch, only team B signs
+  the 登记表, only the district verifies a filing). That persona's GET and POST
+  are the controls; the town officer is then swept like a reader (sees every
+  village, POST refused, nothing changes).
+- `shared=True`: a town-wide object not tied to a village (a campaign): every
+  persona with a role may GET it (200, or 405 for a POST-only URL; what it shows
+  inside is scoped), the outsider gets 403/404; POST is refused for all but the
+  control.
+- `audience=(...)`: a page only some roles may open at all (the audit trails,
+  the near-relatives register): every persona outside it gets 403 (405 for the
+  wrong method), whatever village the object is in.
+
+"A change" is any row added, removed or altered in any table (history and the
+access log included), not only a changed row count.
 """
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +50,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from households.models import ReviewFlag
 from review.models import TeamMembership
 from tests.archives import sweep as archive
+from tests.audit import sweep as audit
 from tests.factories import HouseholdFactory, MemberFactory
+from tests.ledger import sweep as ledger
 from tests.publicity import sweep as publicity
+from tests.relatives import sweep as relatives
+from tests.review_cases import sweep as cases
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +81,17 @@ class Target:
     # POST that only reads (e.g. reveal an ID number, logged): readers may get 200
     # and an access-log row; hidden personas still get 404 and nothing changes.
     post_reads: bool = False
+    # The persona whose GET must find the object and whose POST of the payload must
+    # change the database; when not the town officer, the town officer is swept as a reader.
+    control: str = "town_officer"
+    # A town-wide object (not in any village): every persona with a role may GET it.
+    shared: bool = False
+    # The only personas who may open the page at all; everyone else gets 403.
+    audience: tuple[str, ...] | None = None
+
+
+AUDITORS = ("town_officer", "inspector")  # archives/audit_views.py: 纪委监察 and 镇民政办
+REGISTER_READERS = ("town_officer", "district_officer", "inspector")  # review/relative_selectors.py
 
 
 TARGETS: dict[str, Target] = {
@@ -114,6 +147,49 @@ TARGETS: dict[str, Target] = {
     "publicity:combined_pdf": Target(publicity.combined),
     "publicity:board_pdf": Target(publicity.board),
     "publicity:board_regenerate": Target(publicity.village, post=lambda w, f: {}),
+    # --- ledger (issue 7; helpers in tests/ledger/sweep.py): batches, exports and rosters of
+    # team member B; town-wide roles see them all, nobody else sees another user's.
+    "households:ledger:batch": Target(ledger.batch_b),
+    "households:ledger:batch_progress": Target(ledger.batch_b),
+    # Only the uploader commits a batch: team member B's commit is the control; the town
+    # officer's POST is refused like a reader's.
+    "households:ledger:batch_commit": Target(ledger.batch_b, post=lambda w, f: {}, control="team_member_b"),
+    # The batch has no error workbook: 403 for those who find it, 404 for the others.
+    "households:ledger:batch_errors": Target(ledger.batch_b),
+    "households:ledger:export_job": Target(ledger.export_b),
+    "households:ledger:export_progress": Target(ledger.export_b),
+    # The export is still queued: 403 for those who find it, 404 for the others.
+    "households:ledger:export_download": Target(ledger.export_b),
+    "households:ledger:roster": Target(ledger.roster_b),
+    "households:ledger:roster_progress": Target(ledger.roster_b),
+    "households:ledger:roster_download": Target(ledger.roster_b),
+    # --- review: cases (issue 5; helpers in tests/review_cases/sweep.py): a case of household_b
+    # handled by team B, at 民主评议, appraisal written, 登记表 unsigned.
+    "review:case_detail": Target(cases.case),
+    # The town office may fill a team stage (TEAM_WORK): its saved draft is the control.
+    "review:case_stage": Target(cases.appraisal_stage, post=cases.appraisal_payload),
+    # 终止 is the town office's; the district's and others' POSTs are refused.
+    "review:case_action": Target(cases.terminate, post=cases.terminate_payload),
+    # Only team B's members sign the 登记表: team member B (驻村干部) signing is the control.
+    "review:case_sign": Target(cases.case, post=lambda w, f: {}, control="team_member_b"),
+    "review:registration_pdf": Target(cases.case),
+    # Campaigns are town-wide: every role sees the page (counts inside are scoped to the
+    # viewer's villages), only the town office launches.
+    "review:campaign_detail": Target(cases.campaign, shared=True),
+    "review:campaign_launch": Target(cases.campaign, shared=True, post=lambda w, f: {}),
+    # --- near relatives (issue 8; helpers in tests/relatives/sweep.py): the register is for
+    # town-wide readers only; the town office reports a filing, the district verifies it.
+    "review:relatives:filing": Target(relatives.pending, audience=REGISTER_READERS),
+    "review:relatives:filing_pdf": Target(relatives.pending, audience=REGISTER_READERS),
+    "review:relatives:filing_report": Target(
+        relatives.pending, post=relatives.report_payload, audience=REGISTER_READERS
+    ),
+    "review:relatives:filing_verify": Target(
+        relatives.reported, post=relatives.verify_payload, audience=REGISTER_READERS, control="district_officer"
+    ),
+    # --- audit trails (issue 8; tests/audit/sweep.py): 纪委监察 and 镇民政办 only (district: 403).
+    "audit:household": Target(audit.household, audience=AUDITORS),
+    "audit:user": Target(audit.user, audience=AUDITORS),
 }
 
 
@@ -162,18 +238,26 @@ def test_the_sweep_finds_the_team_urls():
     assert {"review:team_detail", "review:team_village_remove"} <= names
 
 
-def snapshot() -> dict[str, int]:
-    """Row counts of every table (history tables included): a change leaves a trace in one of them."""
-    counts = {}
+def snapshot() -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row of every table (history tables included).
+
+    A change leaves a trace in one of them, even an update of a table without history.
+    """
+    state = {}
     for model in apps.get_models(include_auto_created=True):
         table = model._meta.db_table
         if table not in IGNORED_TABLES and not model._meta.proxy:
-            counts[table] = model._default_manager.count()
-    return counts
+            rows = list(model._base_manager.order_by("pk").values_list())
+            state[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
 
 
-def diff(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, int]]:
-    return {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+def diff(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> dict[str, str]:
+    return {
+        t: f"{before[t][0]} → {after[t][0]} rows" if before[t][0] != after[t][0] else "rows changed"
+        for t in before
+        if before[t] != after[t]
+    }
 
 
 class FormFields(HTMLParser):
@@ -255,10 +339,36 @@ def world(personas, sysadmin, team_a, team_b, village_a, village_b):
 
 HIDDEN_FROM = ("team_member_a", "outsider", "sysadmin")
 READERS = ("district_officer", "inspector")
+NO_ROLE = ("outsider",)
 
 
 def _swept() -> list[str]:
     return sorted(name for _, name in object_urls() if name in TARGETS)
+
+
+def _personas(target: Target) -> tuple[str, ...]:
+    """Everyone swept for refusal: the hidden, the readers, and the town officer when not the control."""
+    readers = READERS if target.control == "town_officer" else (*READERS, "town_officer")
+    return tuple(p for p in HIDDEN_FROM + readers if p != target.control)
+
+
+def expected_get(target: Target, persona: str) -> tuple[str, Callable[[int], bool]]:
+    """What `persona`'s GET may answer, and why (for the failure message)."""
+    if target.audience is not None and persona not in target.audience:
+        # 405: a POST-only URL answers GET the same for every id, revealing nothing.
+        return "403 (not in the page's audience)", lambda got: got in (403, 405)
+    if target.shared and persona not in NO_ROLE:
+        return "200 (a town-wide object)", lambda got: got in (200, 405)
+    if persona in HIDDEN_FROM:
+        return "404 (or 403)", lambda got: got in (403, 404, 405)
+    if target.write:
+        return "403 (a change form)", lambda got: got in (403, 405)
+    return "an answer (not 404)", lambda got: got < 500 and got != 404
+
+
+def expected_post(target: Target, persona: str) -> tuple[int, ...]:
+    hidden = persona in HIDDEN_FROM and not (target.shared and persona not in NO_ROLE)
+    return (403, 404, 405) if hidden else (403, 405)
 
 
 @pytest.mark.parametrize("name", _swept())
@@ -266,26 +376,21 @@ def test_another_teams_objects_are_out_of_reach(client, world, name):
     target = TARGETS[name]
     url = reverse(name, kwargs=target.make(world))
 
-    client.force_login(world.town_officer)
+    client.force_login(getattr(world, target.control))
     control = client.get(url)
     assert control.status_code != 404 and control.status_code < 500, (
-        f"control: town officer GET {url} answered {control.status_code}: the Target does not make a real object"
+        f"control: {target.control} GET {url} answered {control.status_code}: the Target does not make a real object"
     )
     html = control.status_code == 200 and control["Content-Type"].startswith("text/html")
     shown = form_fields(control.content.decode()) if html else {}
     payload = target.post(world, shown) if target.post else {}
 
-    for persona in HIDDEN_FROM + READERS:
+    for persona in _personas(target):
         user = getattr(world, persona)
         client.force_login(user)
         got = client.get(url).status_code
-        if persona in HIDDEN_FROM:
-            # 405: a POST-only URL answers GET the same for every id, revealing nothing.
-            assert got in (403, 404, 405), f"{persona} GET {url} answered {got}, expected 404 (or 403)"
-        elif target.write:
-            assert got in (403, 405), f"{persona} GET {url} (a change form) answered {got}, expected 403"
-        else:
-            assert got < 500 and got != 404, f"{persona} GET {url} answered {got}"
+        expected, ok = expected_get(target, persona)
+        assert ok(got), f"{persona} GET {url} answered {got}, expected {expected}"
 
         before = snapshot()
         got = client.post(url, payload).status_code
@@ -295,15 +400,15 @@ def test_another_teams_objects_are_out_of_reach(client, world, name):
             changed = set(diff(before, after)) - {"kanjia_accesslog"}
             assert not changed, f"{persona} POST {url} ({got}) changed the database: {diff(before, after)}"
             continue
-        allowed = (403, 404, 405) if persona in HIDDEN_FROM else (403, 405)
+        allowed = expected_post(target, persona)
         assert got in allowed, f"{persona} POST {url} answered {got}, expected one of {allowed}"
         assert not diff(before, after), f"{persona} POST {url} ({got}) changed the database: {diff(before, after)}"
 
     if target.post is not None and not target.post_reads:
-        client.force_login(world.town_officer)
+        client.force_login(getattr(world, target.control))
         before = snapshot()
         client.post(url, payload)
-        assert diff(before, snapshot()), f"control: the town officer's POST {url} changed nothing; fix the payload"
+        assert diff(before, snapshot()), f"control: {target.control}'s POST {url} changed nothing; fix the payload"
 
 
 def test_admin_object_urls_are_for_sysadmins(client, world):

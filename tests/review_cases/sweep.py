@@ -1,0 +1,82 @@
+"""Objects in village B for the scope sweep's case and campaign URLs (tests/test_scope_sweep.py).
+
+One re-check case of household_b (village B), handled by team B, at 民主评议 with
+its appraisal written and its 清理核实登记表 unsigned: every case URL has
+something to do there (save the appraisal, terminate, sign, print the form).
+Rows are made directly, as tests/publicity/sweep.py does: driving the case
+through acceptance and investigation would only add set-up noise.
+"""
+
+from django.utils import timezone
+
+from review import campaigns
+from review.models import Appraisal, Campaign, Case, Outcome, RegistrationForm, Status
+
+
+def _campaign(w) -> Campaign:
+    found = Campaign.objects.filter(name="扫描用复核行动").first()
+    return found or campaigns.campaign_create(
+        name="扫描用复核行动", kind="专项清理", scope_date=timezone.localdate(), by=w.town_officer
+    )
+
+
+def _case(w) -> Case:
+    case, created = Case.objects.get_or_create(
+        household=w.household_b,
+        campaign=_campaign(w),
+        defaults={"kind": Case.Kind.RECHECK, "team": w.team_b, "status": Status.APPRAISAL},
+    )
+    if created:
+        Appraisal.objects.create(
+            case=case,
+            held_on=timezone.localdate(),
+            place="乙村村委会",
+            chair="乙村书记",
+            village_committee=1,
+            villager_reps=6,
+            votes_agree=7,
+            minutes="经评议，同意维持。",
+            result=Appraisal.Result.AGREE,
+            updated_by=w.team_member_b,
+        )
+        RegistrationForm.objects.create(case=case, findings="情况属实。", recommended_outcome=Outcome.KEEP)
+    return case
+
+
+def case(w) -> dict:
+    return {"pk": _case(w).pk}
+
+
+def appraisal_stage(w) -> dict:
+    return {"pk": _case(w).pk, "stage": "appraisal"}
+
+
+def appraisal_payload(w, fields: dict) -> dict:
+    """A valid 民主评议 record, saved as a draft (the case stays at its stage)."""
+    return {
+        "held_on": timezone.localdate().isoformat(),
+        "place": "越权改写的地点",
+        "chair": "越权",
+        "town_cadres": 0,
+        "village_committee": 1,
+        "party_reps": 0,
+        "villager_reps": 6,
+        "votes_agree": 7,
+        "votes_disagree": 0,
+        "votes_abstain": 0,
+        "minutes": "越权改写的评议记录",
+        "result": Appraisal.Result.AGREE,
+        "action": "save",
+    }
+
+
+def terminate(w) -> dict:
+    return {"pk": _case(w).pk, "action": "terminate"}
+
+
+def terminate_payload(w, fields: dict) -> dict:
+    return {"note": "越权终止"}
+
+
+def campaign(w) -> dict:
+    return {"pk": _campaign(w).pk}
