@@ -342,12 +342,17 @@ def collect_triggers(*, today: date | None = None) -> int:
     return _new_triggers(rows)
 
 
+def require_change_reporter(*, user: AbstractBaseUser, household: Household) -> None:
+    """民政办, or the 清理小组 that may change the household's village; raises PermissionDenied."""
+    if roles.is_read_only(user) or not roles.has_role(user, roles.TOWN_OFFICE, roles.VILLAGE_TEAM):
+        raise PermissionDenied("家庭情况变化由镇民政办或清理小组登记。")
+    if not households_changeable_by(user=user).filter(pk=household.pk).exists():
+        raise PermissionDenied("该户不在您负责的村(社区)范围内。")
+
+
 def report_change(*, household: Household, detail: str, occurred_on: date, by: AbstractBaseUser) -> RecheckTrigger:
     """A change the family (or the village) reports: the next daily run opens a re-check for it."""
-    if roles.is_read_only(by) or not roles.has_role(by, roles.TOWN_OFFICE, roles.VILLAGE_TEAM):
-        raise PermissionDenied("家庭情况变化由镇民政办或清理小组登记。")
-    if not households_changeable_by(user=by).filter(pk=household.pk).exists():
-        raise PermissionDenied("该户不在您负责的村(社区)范围内。")
+    require_change_reporter(user=by, household=household)
     errors = {}
     detail = (detail or "").strip()
     if not detail:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("teams/<int:pk>/villages/<int:village_id>/remove/", views.team_village_remove, name="team_village_remove"),
     path("my-team/", views.my_team, name="my_team"),
     path("relatives/", include("review.relative_urls")),
+    path("dynamic/", include("review.dynamic_urls")),
 ]
