@@ -512,6 +512,17 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
         if outsiders:
             names = "、".join(u.get_full_name() or u.get_username() for u in outsiders)
             errors["investigators"] = f"调查人员须是本案清理小组成员或镇民政办人员：{names}不是。"
+        else:
+            # Co-investigators act on the case too: the recusal checks (own household,
+            # declared near relative, declaration on file) apply to each, not only to the
+            # actor. The reasons address the actor ("您"); name the investigator instead.
+            refused = []
+            for user in investigators:
+                reason = next((r for check in _recusal_checks if (r := check(case=case, by=user))), None)
+                if reason:
+                    refused.append(reason.replace("您", user.get_full_name() or user.get_username()))
+            if refused:
+                errors["investigators"] = "调查人员须回避或尚未申报近亲属：" + "".join(refused)
     for name, label in (("family_present", "在场家庭成员"), ("living_conditions", "居住及生活状况")):
         if not (data.get(name) or "").strip():
             errors[name] = f"请填写{label}。"
