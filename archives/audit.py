@@ -126,6 +126,13 @@ def _display(model, name: str, value, users: dict) -> str:
         f = model._meta.get_field(name)
     except FieldDoesNotExist:  # a field renamed since: show the raw value
         return str(value)
+    if f.many_to_many and isinstance(value, list):
+        # A tracked m2m field (e.g. 调查人员): diff_against gives the through rows as dicts.
+        ids = [row.get(f.m2m_reverse_field_name()) for row in value]
+        if f.related_model is get_user_model():
+            users = {**_user_names(i for i in ids if i not in users), **users}
+            return "、".join(users.get(i, f"#{i}") for i in ids) or "（空）"
+        return "、".join(f"#{i}" for i in ids) or "（空）"
     if f.is_relation and f.related_model is get_user_model():
         return users.get(value, f"#{value}")
     if f.is_relation:
