@@ -251,9 +251,10 @@ def bar_chart(
     *, title: str, labels: list[str], series: list[tuple[str, list]], height: int = 260, unit: str = ""
 ) -> SafeString:
     """Grouped vertical bars: one group per label, one bar per series; values on the bars, legend on top."""
-    left, top, bottom = 48, 34, 56
-    group = max(36, 14 * len(series) + 14)
-    width = left + group * max(len(labels), 1) + 16
+    left, top, bottom = 56, 34, 56
+    # Bars wide enough for their value label; the legend always fits.
+    group = 26 * len(series) + 14
+    width = max(left + group * max(len(labels), 1) + 16, left + 72 * len(series) + 16, 360)
     plot = height - top - bottom
     peak = max([float(v) for _, values in series for v in values] + [1.0])
     bar = (group - 14) / max(len(series), 1)
@@ -268,7 +269,7 @@ def bar_chart(
     x = left
     for i, (name, _) in enumerate(series):
         color = PALETTE.get(name, "#607d8b")
-        lx = left + i * 64
+        lx = left + i * 72
         parts.append(f'<rect x="{lx}" y="8" width="10" height="10" fill="{color}"/>')
         parts.append(f'<text x="{lx + 14}" y="17">{escape(name)}</text>')
     for j, label in enumerate(labels):
