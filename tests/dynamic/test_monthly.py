@@ -1,7 +1,7 @@
 """月上报 figures against the database's own sums; stored files; 月解剖 picks and findings."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from review.dynamic import add_months, month_start
 from review.models import Case, DistrictApproval, MonthlyAnalysisItem, MonthlyReport
 from review.tasks import monthly_report
 from review.workflow import case_advance
-from tests.dynamic.conftest import district_data, drive
+from tests.dynamic.conftest import born, district_data, drive
 from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_decisions_of_the_month_are_counted_by_outcome_and_stop_reason(
     campaign, crew, town_officer, district_officer, village_a, media
 ):
     stopped = HouseholdFactory(village=village_a)
-    MemberFactory(household=stopped)
+    MemberFactory(household=stopped, born=born(date(1950, 1, 1)))
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     case = drive(Case.objects.get(household=stopped), "区审批", crew, town=town_officer, district=district_officer)
     case_advance(case=case, action="approve", by=district_officer, data=district_data(outcome="停保", stop_reason=5))
@@ -130,7 +130,7 @@ def test_monthly_analysis_picks_by_rule_and_by_hand_and_records_findings(
     campaign, crew, town_officer, district_officer, village_a, team_member_a
 ):
     stopped = HouseholdFactory(village=village_a)
-    MemberFactory(household=stopped)
+    MemberFactory(household=stopped, born=born(date(1950, 1, 1)))
     other = HouseholdFactory(village=village_a)
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     case = drive(Case.objects.get(household=stopped), "区审批", crew, town=town_officer, district=district_officer)

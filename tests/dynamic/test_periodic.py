@@ -12,7 +12,7 @@ from households.models import Household, ReviewFlag
 from review import campaigns, dynamic
 from review.models import Case, GracePeriod, PeriodicRecheck, RecheckTrigger
 from review.tasks import BEAT_SCHEDULE, dynamic_daily
-from tests.dynamic.conftest import district_data, drive, elderly_household, working_household
+from tests.dynamic.conftest import born, district_data, drive, elderly_household, working_household
 from tests.factories import HouseholdFactory, MemberFactory
 
 TODAY = date(2026, 3, 10)
@@ -153,7 +153,7 @@ def test_task_through_a_real_worker_creates_each_case_once(celery_worker_process
 def stopped_case(campaign, crew, town_officer, district_officer, village_a):
     """A campaign re-check that ended in 停保 because income rose above the standard (category 8)."""
     household = HouseholdFactory(village=village_a, base_amount=Decimal("420.00"), extra_amount=Decimal("50.00"))
-    MemberFactory(household=household)
+    MemberFactory(household=household, born=born(date(1950, 1, 1)))
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     case = drive(Case.objects.get(household=household), "区审批", crew, town=town_officer, district=district_officer)
     from review.workflow import case_advance

@@ -1,6 +1,7 @@
 """Campaign summary: figures equal direct counts; charts; Excel with the same tables; scoping."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,7 @@ from publicity.models import Objection, PublicityRound
 from review import campaigns, spotchecks, summary
 from review.models import Case, DistrictApproval
 from review.workflow import case_advance
-from tests.dynamic.conftest import district_data, drive
+from tests.dynamic.conftest import born, district_data, drive
 from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def finished(campaign, crew, town_officer, district_officer, village_a, village_
     households = []
     for i in range(6):
         h = HouseholdFactory(village=village_a, covered_persons=2, base_amount=Decimal("300.00"), head_name=f"甲{i}")
-        MemberFactory(household=h)
+        MemberFactory(household=h, born=born(date(1950, 1, 1)))
         households.append(h)
     for i in range(2):
         HouseholdFactory(village=village_b, covered_persons=3, base_amount=Decimal("500.00"), head_name=f"乙{i}")
