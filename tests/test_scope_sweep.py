@@ -29,8 +29,9 @@ Targets may change these expectations, each for a stated reason:
   inside is scoped), the outsider gets 403/404; POST is refused for all but the
   control.
 - `audience=(...)`: a page only some roles may open at all (the audit trails,
-  the near-relatives register): every persona outside it gets 403 (405 for the
-  wrong method), whatever village the object is in.
+  the near-relatives register, monthly reports): every persona outside it gets
+  403 or 404 (405 for the wrong method), whatever village the object is in,
+  readers included.
 
 "A change" is any row added, removed or altered in any table (history and the
 access log included), not only a changed row count.
@@ -51,6 +52,7 @@ from households.models import ReviewFlag
 from review.models import TeamMembership
 from tests.archives import sweep as archive
 from tests.audit import sweep as audit
+from tests.dynamic import sweep as dyn
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.ledger import sweep as ledger
 from tests.publicity import sweep as publicity
@@ -91,7 +93,8 @@ class Target:
 
 
 AUDITORS = ("town_officer", "inspector")  # archives/audit_views.py: 纪委监察 and 镇民政办
-REGISTER_READERS = ("town_officer", "district_officer", "inspector")  # review/relative_selectors.py
+# kanjia.roles.TOWN_WIDE_READERS: the near-relatives register, 月上报 and 月解剖.
+TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 
 
 TARGETS: dict[str, Target] = {
@@ -179,17 +182,37 @@ TARGETS: dict[str, Target] = {
     "review:campaign_launch": Target(cases.campaign, shared=True, post=lambda w, f: {}),
     # --- near relatives (issue 8; helpers in tests/relatives/sweep.py): the register is for
     # town-wide readers only; the town office reports a filing, the district verifies it.
-    "review:relatives:filing": Target(relatives.pending, audience=REGISTER_READERS),
-    "review:relatives:filing_pdf": Target(relatives.pending, audience=REGISTER_READERS),
-    "review:relatives:filing_report": Target(
-        relatives.pending, post=relatives.report_payload, audience=REGISTER_READERS
-    ),
+    "review:relatives:filing": Target(relatives.pending, audience=TOWN_WIDE),
+    "review:relatives:filing_pdf": Target(relatives.pending, audience=TOWN_WIDE),
+    "review:relatives:filing_report": Target(relatives.pending, post=relatives.report_payload, audience=TOWN_WIDE),
     "review:relatives:filing_verify": Target(
-        relatives.reported, post=relatives.verify_payload, audience=REGISTER_READERS, control="district_officer"
+        relatives.reported, post=relatives.verify_payload, audience=TOWN_WIDE, control="district_officer"
     ),
     # --- audit trails (issue 8; tests/audit/sweep.py): 纪委监察 and 镇民政办 only (district: 403).
     "audit:household": Target(audit.household, audience=AUDITORS),
     "audit:user": Target(audit.user, audience=AUDITORS),
+    # --- dynamic management and spot checks (issue 10; helpers in tests/dynamic/sweep.py) ---
+    "review:dynamic:household": Target(dyn.household),
+    "review:dynamic:household_change": Target(dyn.household, post=dyn.change_payload),
+    # household_b has a case stopped for work income: the town office sets a 渐退期.
+    "review:dynamic:household_grace": Target(dyn.stopped, post=dyn.grace_payload),
+    # 月上报 and 月解剖 are town-level figures for the town-wide readers; only the town office writes.
+    "review:dynamic:report": Target(dyn.report, audience=TOWN_WIDE),
+    "review:dynamic:report_file": Target(dyn.report_file, audience=TOWN_WIDE),
+    "review:dynamic:analysis": Target(dyn.analysis, audience=TOWN_WIDE),
+    "review:dynamic:analysis_post": Target(dyn.conclude, post=dyn.conclude_payload, audience=TOWN_WIDE),
+    "review:dynamic:analysis_item": Target(dyn.analysis_item, post=dyn.finding_payload, audience=TOWN_WIDE),
+    # A sample is town-wide like a campaign (its checks are listed per the viewer's villages).
+    "review:dynamic:sample": Target(dyn.sample, shared=True),
+    "review:dynamic:sample_xlsx": Target(dyn.sample, shared=True),
+    # 听查看访 and 销号 are the district's: its POSTs are the controls, the town office's are refused.
+    "review:dynamic:check": Target(dyn.check, post=dyn.check_payload, control="district_officer"),
+    "review:dynamic:check_rectify": Target(dyn.rectify, post=dyn.rectify_payload),
+    "review:dynamic:check_close": Target(dyn.rectified, post=lambda w, f: {}, control="district_officer"),
+    # The campaign summary: town-wide like the campaign page (figures scoped to the viewer).
+    "review:dynamic:summary": Target(cases.campaign, shared=True),
+    "review:dynamic:summary_xlsx": Target(cases.campaign, shared=True),
+    "review:dynamic:summary_pdf": Target(cases.campaign, shared=True),
 }
 
 
@@ -356,7 +379,7 @@ def expected_get(target: Target, persona: str) -> tuple[str, Callable[[int], boo
     """What `persona`'s GET may answer, and why (for the failure message)."""
     if target.audience is not None and persona not in target.audience:
         # 405: a POST-only URL answers GET the same for every id, revealing nothing.
-        return "403 (not in the page's audience)", lambda got: got in (403, 405)
+        return "403 or 404 (not in the page's audience)", lambda got: got in (403, 404, 405)
     if target.shared and persona not in NO_ROLE:
         return "200 (a town-wide object)", lambda got: got in (200, 405)
     if persona in HIDDEN_FROM:

@@ -13,17 +13,17 @@ from review import campaigns
 from review.models import Appraisal, Campaign, Case, Outcome, RegistrationForm, Status
 
 
-def _campaign(w) -> Campaign:
+def make_campaign(w) -> Campaign:
     found = Campaign.objects.filter(name="扫描用复核行动").first()
     return found or campaigns.campaign_create(
         name="扫描用复核行动", kind="专项清理", scope_date=timezone.localdate(), by=w.town_officer
     )
 
 
-def _case(w) -> Case:
+def make_case(w) -> Case:
     case, created = Case.objects.get_or_create(
         household=w.household_b,
-        campaign=_campaign(w),
+        campaign=make_campaign(w),
         defaults={"kind": Case.Kind.RECHECK, "team": w.team_b, "status": Status.APPRAISAL},
     )
     if created:
@@ -44,11 +44,11 @@ def _case(w) -> Case:
 
 
 def case(w) -> dict:
-    return {"pk": _case(w).pk}
+    return {"pk": make_case(w).pk}
 
 
 def appraisal_stage(w) -> dict:
-    return {"pk": _case(w).pk, "stage": "appraisal"}
+    return {"pk": make_case(w).pk, "stage": "appraisal"}
 
 
 def appraisal_payload(w, fields: dict) -> dict:
@@ -71,7 +71,7 @@ def appraisal_payload(w, fields: dict) -> dict:
 
 
 def terminate(w) -> dict:
-    return {"pk": _case(w).pk, "action": "terminate"}
+    return {"pk": make_case(w).pk, "action": "terminate"}
 
 
 def terminate_payload(w, fields: dict) -> dict:
@@ -79,4 +79,4 @@ def terminate_payload(w, fields: dict) -> dict:
 
 
 def campaign(w) -> dict:
-    return {"pk": _campaign(w).pk}
+    return {"pk": make_campaign(w).pk}
