@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from households import idcard
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import current_id_holders, villages_changeable_by
-from households.services import HouseholdInput
+from households.services import MEMBER_FORM_FIELDS, HouseholdInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -112,22 +112,7 @@ class MemberForm(StyledMixin, NoModelValidation, forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "relation",
-            "health",
-            "illness",
-            "disability",
-            "disability_grade",
-            "disability_cert",
-            "work_capacity",
-            "employment",
-            "is_student",
-            "pays_provident_fund",
-            "covered",
-            "died_on",
-            "moved_out_on",
-        ]
+        fields = list(MEMBER_FORM_FIELDS)  # the services' allowlist, one place
         widgets = {"died_on": DATE, "moved_out_on": DATE}
 
     field_order = ["id", "name", "id_number", "relation"]

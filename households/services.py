@@ -25,24 +25,24 @@ from households.selectors import current_id_holders
 HOUSEHOLD_FIELDS = frozenset(
     {"village", "group", "address", "area", "category", "phone", "bank_name", "bank_account", "start_month"}
 )
-MEMBER_FIELDS = frozenset(
-    {
-        "name",
-        "relation",
-        "health",
-        "illness",
-        "disability",
-        "disability_grade",
-        "disability_cert",
-        "work_capacity",
-        "employment",
-        "is_student",
-        "pays_provident_fund",
-        "covered",
-        "died_on",
-        "moved_out_on",
-    }
+# In form order: households.forms.MemberForm shows exactly these fields.
+MEMBER_FORM_FIELDS = (
+    "name",
+    "relation",
+    "health",
+    "illness",
+    "disability",
+    "disability_grade",
+    "disability_cert",
+    "work_capacity",
+    "employment",
+    "is_student",
+    "pays_provident_fund",
+    "covered",
+    "died_on",
+    "moved_out_on",
 )
+MEMBER_FIELDS = frozenset(MEMBER_FORM_FIELDS)
 ASSET_FIELDS = frozenset({"kind", "description", "quantity", "value"})
 INCOME_FIELDS = frozenset({"member", "kind", "counted", "monthly_amount", "source", "period_start", "period_end"})
 STALE_VERSION = (
