@@ -1,6 +1,6 @@
 """Celery tasks of dynamic management. They take ISO dates (or nothing: today) and are idempotent.
 
-BEAT_SCHEDULE is wired into settings.CELERY_BEAT_SCHEDULE by the lead:
+Scheduled in settings.CELERY_BEAT_SCHEDULE:
 - every day at 01:30: triggers, rhythms, due 定期核查 cases, grace periods ending;
 - on the 1st of each month at 02:00: the previous month's 月上报 (regenerated, not duplicated).
 """
@@ -8,18 +8,6 @@ BEAT_SCHEDULE is wired into settings.CELERY_BEAT_SCHEDULE by the lead:
 from datetime import date
 
 from celery import shared_task
-from celery.schedules import crontab
-
-BEAT_SCHEDULE = {
-    "review-dynamic-daily": {
-        "task": "review.dynamic_daily",
-        "schedule": crontab(hour=1, minute=30),
-    },
-    "review-monthly-report": {
-        "task": "review.monthly_report",
-        "schedule": crontab(day_of_month=1, hour=2, minute=0),
-    },
-}
 
 
 def _day(value: str | None) -> date | None:
