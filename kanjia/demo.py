@@ -208,3 +208,36 @@ def load_households() -> int:
     if Household.objects.exists():
         return 0
     return generate(households=DEMO_HOUSEHOLDS, seed=20210518, user=User.objects.filter(username="town").first())
+
+
+def load_campaign() -> int:
+    """A campaign like the 2021 plan, launched, so the demo has cases to open.
+
+    Its phases start today (the plan's own 2021 dates would make every case
+    overdue). Created only while no campaign exists; returns the cases launched.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from review.campaigns import PhaseInput, campaign_create, campaign_launch
+    from review.models import Campaign, CampaignPhase
+
+    if Campaign.objects.exists():
+        return 0
+    town = User.objects.get(username="town")
+    today = timezone.localdate()
+    spans = [
+        (CampaignPhase.Kind.PREPARE, 0, 14),
+        (CampaignPhase.Kind.IMPLEMENT, 15, 45),
+        (CampaignPhase.Kind.APPROVE, 46, 75),
+        (CampaignPhase.Kind.SUMMARY, 76, 106),
+    ]
+    campaign = campaign_create(
+        name=f"堪嘉镇{today.year}年城乡低保精准兜底专项提升行动（演示）",
+        kind=Campaign.Kind.SPECIAL,
+        scope_date=today,
+        by=town,
+        phases=[PhaseInput(kind, today + timedelta(days=a), today + timedelta(days=b)) for kind, a, b in spans],
+    )
+    return campaign_launch(campaign=campaign, by=town)

@@ -64,3 +64,14 @@ def test_demo_never_uses_the_real_names_in_the_plan():
     demo_names = {u.first_name for u in User.objects.all()}
     assert real_names  # the attachment does list people
     assert not (demo_names & real_names)
+
+
+def test_demo_has_a_launched_campaign_with_cases_for_the_teams():
+    from review.models import Campaign, Case
+
+    call_command("load_demo")
+    campaign = Campaign.objects.get()
+    cases = Case.objects.filter(campaign=campaign)
+    assert cases.exists()
+    assert not cases.filter(team__isnull=True).exists()  # every village has a team
+    assert cases.count() == cases.values("household").distinct().count()

@@ -4,13 +4,14 @@ from kanjia import demo
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：堪嘉镇 14 个村(社区)、演示账号（可重复运行，不会重复创建）。"
+    help = "载入演示数据：14 个村(社区)、演示账号、清理小组、合成低保户和一次专项行动（可重复运行）。"
 
     def handle(self, *args, **options) -> None:
         town = demo.load_places()
         accounts = demo.load_accounts()
         teams = demo.load_teams()
         households = demo.load_households()
+        cases = demo.load_campaign()
         self.stdout.write(f"{town.name}: {town.villages.count()} 个村(社区)")
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
         for username, full_name, role in accounts:
@@ -18,3 +19,5 @@ class Command(BaseCommand):
         self.stdout.write(f"清理小组 {len(teams)} 个，覆盖 14 个村(社区)（team1 属第一组，team2 属第二组）。")
         if households:
             self.stdout.write(f"已生成 {households} 户合成低保户（虚构人员）。")
+        if cases:
+            self.stdout.write(f"已启动演示专项行动，生成 {cases} 件复核案件。")
