@@ -211,7 +211,8 @@ def _finish(ctx: Context, household: Household, members, incomes, assets) -> lis
     head = members[0]
     household.head, household.head_name = head, head.name
     household.covered_persons = computation.covered
-    if household.status in (Household.Status.ACTIVE, Household.Status.SUSPENDED):
+    # As the pipeline leaves them: only households in care are paid (停保 sets amounts to 0).
+    if household.status == Household.Status.ACTIVE:
         household.base_amount, household.extra_amount = computation.base_amount, computation.extra_amount
     findings = detect(members=members, incomes=incomes, assets=assets, computation=computation)
     return [
