@@ -23,5 +23,14 @@ def locations_sync_task(household_ids: list[int] | None = None) -> dict:
 
 
 def on_households_changed(*, household_ids: frozenset[int] | None, by=None) -> None:
-    """households.hooks listener (runs after commit): bring the bags of these households in step."""
-    locations_sync_task.delay(household_ids=sorted(household_ids) if household_ids is not None else None)
+    """households.hooks listener (runs after commit): bring the bags of these households in step.
+
+    A few households (an edit, an approval) are synced at once: a handful of
+    queries. "Any household" (an import) is a whole-town sync: a background task.
+    """
+    if household_ids is None:
+        locations_sync_task.delay()
+        return
+    from archives.locations import locations_sync
+
+    locations_sync(household_ids=sorted(household_ids), by=by)

@@ -7,7 +7,12 @@ exercised by the login and lockout tests (django-axes needs the request).
 """
 
 import os
+import socket
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -45,10 +50,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded documents and generated files go to a per-test folder, never var/."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_tmp(settings, _media_root):
+    """Uploaded documents and generated files go to the session's temporary folder,
+    never var/; the test worker is started with the same folder."""
+    settings.MEDIA_ROOT = _media_root
 
 
 @pytest.fixture(autouse=True)
@@ -183,16 +194,21 @@ def screenshot_dir(pytestconfig) -> str:
 # --- A real Celery worker (PostgreSQL + Redis runs) ------------------------------
 
 
+@dataclass
+class Worker:
+    proc: subprocess.Popen
+    queue: str
+    node: str
+    log: Path
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Start `celery -A kanjia worker` on a private queue, against the test database.
+def _celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory, _media_root) -> Worker:
+    """One `celery -A kanjia worker` for the session, on a private queue, against the test database.
 
     Only when CELERY_BROKER_URL is set; otherwise tasks run in-process and the
     tests that need a worker are skipped with that reason.
     """
-    import subprocess
-    import time
-
     from django.conf import settings
 
     from kanjia.celery import app
@@ -200,55 +216,72 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     if not settings.CELERY_BROKER_URL:
         pytest.skip("未设置 CELERY_BROKER_URL：任务在进程内执行，无需真实 worker")
     queue = f"kanjia-test-{os.getpid()}"
-    app.conf.task_default_queue = queue
     db = settings.DATABASES["default"]
-    env = {**os.environ, "CELERY_QUEUE": queue}
+    env = {**os.environ, "CELERY_QUEUE": queue, "MEDIA_ROOT": str(_media_root)}
     if db["ENGINE"].endswith("postgresql"):
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    import socket
-
     node = f"{queue}@{socket.gethostname()}"
     tmp = tmp_path_factory.mktemp("celery")
-    pidfile = tmp / "worker.pid"
-    log = open(tmp / "worker.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kanjia",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            node,
-            "--pidfile",
-            str(pidfile),
-            "-l",
-            "warning",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = tmp / "worker.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    # fmt: off
+    command = [
+        sys.executable, "-m", "celery", "-A", "kanjia", "worker", "-P", "solo", "-Q", queue, "-n", node,
+        "--pidfile", str(tmp / "worker.pid"), "-l", "warning",
+        "--without-heartbeat", "--without-gossip", "--without-mingle",
+    ]
+    # fmt: on
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
-    while time.time() < deadline:
-        if app.control.inspect(destination=[node], timeout=1).ping():
-            break
-        if proc.poll() is not None:
-            raise RuntimeError((tmp / "worker.log").read_text())
-    yield proc
+    while not app.control.inspect(destination=[node], timeout=1).ping():
+        if proc.poll() is not None or time.time() > deadline:
+            raise RuntimeError(log_path.read_text())
+    yield Worker(proc=proc, queue=queue, node=node, log=log_path)
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def celery_worker_process(_celery_worker_session: Worker):
+    """Route this test's tasks to the session's worker; afterwards wait until it is idle.
+
+    Only the tests that ask for a worker send to it: other tests' tasks go to the
+    default queue, where no worker listens, so a background task can never touch
+    the test database while another test runs or while the database is flushed.
+    """
+    from kanjia.celery import app
+
+    worker = _celery_worker_session
+    default = app.conf.task_default_queue
+    app.conf.task_default_queue = worker.queue
+    try:
+        yield worker.proc
+    finally:
+        app.conf.task_default_queue = default
+        _wait_until_idle(app, worker)
+
+
+def _wait_until_idle(app, worker: Worker, timeout: float = 60) -> None:
+    """No task queued for the worker and none running (tasks a task sent included)."""
+    from amqp.exceptions import ChannelError
+
+    deadline = time.time() + timeout
+    with app.connection_for_write() as conn:
+        while time.time() < deadline:
+            try:
+                queued = conn.default_channel.queue_declare(queue=worker.queue, passive=True).message_count
+            except ChannelError:  # Redis keeps no key for an empty queue
+                queued = 0
+            inspect = app.control.inspect(destination=[worker.node], timeout=1)
+            active = (inspect.active() or {}).get(worker.node, [])
+            reserved = (inspect.reserved() or {}).get(worker.node, [])
+            if not queued and not active and not reserved:
+                return
+            time.sleep(0.2)
+    raise RuntimeError(f"Celery worker still busy after {timeout}s:\n{worker.log.read_text()[-2000:]}")
