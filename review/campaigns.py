@@ -165,12 +165,24 @@ def campaign_launch(*, campaign: Campaign, by: AbstractBaseUser) -> int:
     return len(cases)
 
 
+def application_refusal(*, user: AbstractBaseUser, household: Household) -> str | None:
+    """Why `user` may not register a new application for `household` (None: they may).
+
+    Role and village scope only; the household's own state (already covered, an
+    open case) is checked when the case is created.
+    """
+    if roles.is_read_only(user) or not roles.has_role(user, roles.TOWN_OFFICE, roles.VILLAGE_TEAM):
+        return "新申请由镇民政办或清理小组登记。"
+    if not households_changeable_by(user=user).filter(pk=household.pk).exists():
+        return "该户不在您负责的村(社区)范围内。"
+    return None
+
+
 def application_create(*, household: Household, by: AbstractBaseUser, campaign: Campaign | None = None) -> Case:
     """A new application (新申请); with `campaign`, a missed household (漏保) found during it."""
-    if roles.is_read_only(by) or not roles.has_role(by, roles.TOWN_OFFICE, roles.VILLAGE_TEAM):
-        raise PermissionDenied("新申请由镇民政办或清理小组登记。")
-    if not households_changeable_by(user=by).filter(pk=household.pk).exists():
-        raise PermissionDenied("该户不在您负责的村(社区)范围内。")
+    refusal = application_refusal(user=by, household=household)
+    if refusal:
+        raise PermissionDenied(refusal)
     if household.status == Household.Status.ACTIVE:
         raise ValidationError("该户已在保，应通过复核办理，不能作为新申请。")
     case = Case(

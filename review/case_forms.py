@@ -263,3 +263,19 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
     for key, errors in exc.message_dict.items():
         field = key if key in form.fields else None
         form.add_error(field, errors)
+
+
+class ApplicationForm(StyledForm):
+    """登记新申请: optionally a household found missing (漏保) during a launched campaign."""
+
+    campaign = forms.ModelChoiceField(
+        label="漏保户：在哪次专项行动中发现",
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label="不是（群众自行申请）",
+        help_text="专项行动中排查发现的应保未保户，选择该行动；群众到村(社区)或镇提出的申请不选。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(launched_at__isnull=False).order_by("-scope_date")

@@ -42,6 +42,16 @@ def case_for_page(*, user: User, pk: int) -> Case | None:
     )
 
 
+def household_cases(*, user: User, household) -> QuerySet[Case]:
+    """A household's cases the user may see, newest first (the household page's 审核案件 box)."""
+    return (
+        cases_visible_to(user=user)
+        .filter(household=household)
+        .select_related("campaign", "team")
+        .order_by("-created_at", "-id")
+    )
+
+
 def case_steps(*, case: Case) -> QuerySet[CaseStep]:
     return CaseStep.objects.filter(case=case).select_related("actor").order_by("at", "id")
 

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,17 +14,20 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.idcard import mask
 from households.models import ReviewFlag
+from households.selectors import households_visible_to
 from kanjia.access import log_access
 from kanjia.models import AccessLog
 from kanjia.pdf import render_pdf
 from review import campaigns as campaign_services
 from review import workflow
-from review.case_forms import CampaignForm, ReasonForm, ReturnForm, attach_errors, stage_form
+from review.case_forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, attach_errors, stage_form
 from review.case_selectors import (
+    OPEN_STATUSES,
     campaign_dashboard,
     campaigns_visible_to,
     case_for_page,
     case_steps,
+    household_cases,
     overdue_q,
     worklist,
 )
@@ -106,6 +110,35 @@ def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, "没有需要新建的复核案件（已在范围内的低保户均已建案）。")
     return redirect("review:campaign_detail", pk=campaign.pk)
+
+
+# --- New applications (新申请) ----------------------------------------------------------------
+
+
+@login_required
+def application_new(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """Register a 新申请 for a household that is not covered; with a campaign, a 漏保 found in it."""
+    household = get_object_or_404(households_visible_to(user=request.user).select_related("village"), pk=household_pk)
+    refusal = campaign_services.application_refusal(user=request.user, household=household)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = campaign_services.application_create(
+                household=household, by=request.user, campaign=form.cleaned_data["campaign"]
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已登记新申请（案件#{case.pk}），请填写受理记录。")
+            return redirect("review:case_detail", pk=case.pk)
+    context = {
+        "household": household,
+        "form": form,
+        "open_cases": household_cases(user=request.user, household=household).filter(status__in=OPEN_STATUSES),
+    }
+    return render(request, "review/cases/application_new.html", context)
 
 
 # --- Cases ----------------------------------------------------------------------------------
@@ -312,6 +345,37 @@ def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="registration-{case.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_safe
+def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """一次性告知书: every material still missing at 受理, printed for the applicant to take home."""
+    case = _case_or_404(request, pk)
+    record = _record(case, "acceptance")
+    materials = [line.strip() for line in (record.missing_materials if record else "").splitlines() if line.strip()]
+    if not materials:
+        raise Http404("本案受理记录中没有需要补齐的材料，无需打印一次性告知书。")
+    context = {
+        "case": case,
+        "household": case.household,
+        "record": record,
+        "materials": materials,
+        "office": settings.OFFICE,
+        "printed_at": timezone.localtime(),
+    }
+    pdf = render_pdf(template="review/cases/notice_pdf.html", context=context)
+    log_access(
+        request=request,
+        user=request.user,
+        action=AccessLog.Action.PRINT,
+        obj=record,
+        village_id=case.household.village_id,
+        detail=f"一次性告知书 案件#{case.pk}",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{case.pk}.pdf"'
     return response
 
 

@@ -176,6 +176,9 @@ TARGETS: dict[str, Target] = {
     # Only team B's members sign the 登记表: team member B (驻村干部) signing is the control.
     "review:case_sign": Target(cases.case, post=lambda w, f: {}, control="team_member_b"),
     "review:registration_pdf": Target(cases.case),
+    "review:acceptance_notice_pdf": Target(cases.notice_case),
+    # 登记新申请 for an applying household of village B: a change form, readers get 403.
+    "review:application_new": Target(cases.applicant, write=True, post=lambda w, f: {"campaign": ""}),
     # Campaigns are town-wide: every role sees the page (counts inside are scoped to the
     # viewer's villages), only the town office launches.
     "review:campaign_detail": Target(cases.campaign, shared=True),

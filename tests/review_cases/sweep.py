@@ -80,3 +80,37 @@ def terminate_payload(w, fields: dict) -> dict:
 
 def campaign(w) -> dict:
     return {"pk": make_campaign(w).pk}
+
+
+def applicant(w) -> dict:
+    """A household of village B that is applying (not covered), with no case yet."""
+    from households.models import Household
+    from tests.factories import HouseholdFactory
+
+    found = Household.objects.filter(village=w.village_b, head_name="乙村申请人").first()
+    household = found or HouseholdFactory(
+        village=w.village_b, head_name="乙村申请人", status=Household.Status.APPLYING
+    )
+    return {"household_pk": household.pk}
+
+
+def notice_case(w) -> dict:
+    """A 新申请 of village B at 受理, its record listing missing materials (the 一次性告知书)."""
+    from review.models import Acceptance
+
+    household_pk = applicant(w)["household_pk"]
+    case, created = Case.objects.get_or_create(
+        household_id=household_pk,
+        campaign=None,
+        defaults={"kind": Case.Kind.APPLICATION, "team": w.team_b, "status": Status.ACCEPTANCE},
+    )
+    if created:
+        Acceptance.objects.create(
+            case=case,
+            applied_on=timezone.localdate(),
+            accepted_on=timezone.localdate(),
+            applicant_name="乙村申请人",
+            missing_materials="户口簿复印件",
+            updated_by=w.team_member_b,
+        )
+    return {"pk": case.pk}
