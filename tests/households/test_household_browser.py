@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from playwright.sync_api import expect
 
 from households import idcard
 from households.models import IncomeItem, Member, Rounding
@@ -43,7 +44,8 @@ def test_find_by_last_four_digits_add_member_see_benefit(browser_login, town_off
     page.fill("input[name=q]", number[-4:])
     page.click("button:has-text('查找')")
     rows = page.locator("#household-list tbody tr")
-    assert rows.count() == 1
+    # The search reloads the list: wait for the filtered page, not the one it replaces.
+    expect(rows).to_have_count(1)
     rows.first.locator("a").click()
 
     # Masked by default; the benefit shows line by line: (470 − 200) × 1 = 270.
