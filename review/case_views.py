@@ -15,9 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from households.idcard import mask
 from households.models import ReviewFlag
 from households.selectors import households_visible_to
-from kanjia.access import log_access
-from kanjia.models import AccessLog
-from kanjia.pdf import render_pdf
+from kanjia.printing import printed_pdf
 from review import campaigns as campaign_services
 from review import workflow
 from review.case_forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, attach_errors, stage_form
@@ -334,18 +332,15 @@ def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "printed_at": timezone.localtime(),
     }
-    pdf = render_pdf(template="review/cases/registration_pdf.html", context=context)
-    log_access(
+    return printed_pdf(
         request=request,
-        user=request.user,
-        action=AccessLog.Action.PRINT,
+        template="review/cases/registration_pdf.html",
+        context=context,
         obj=form,
         village_id=household.village_id,
         detail=f"清理核实登记表 案件#{case.pk}",
+        filename=f"registration-{case.pk}.pdf",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="registration-{case.pk}.pdf"'
-    return response
 
 
 @login_required
@@ -365,18 +360,15 @@ def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "office": settings.OFFICE,
         "printed_at": timezone.localtime(),
     }
-    pdf = render_pdf(template="review/cases/notice_pdf.html", context=context)
-    log_access(
+    return printed_pdf(
         request=request,
-        user=request.user,
-        action=AccessLog.Action.PRINT,
+        template="review/cases/notice_pdf.html",
+        context=context,
         obj=record,
         village_id=case.household.village_id,
         detail=f"一次性告知书 案件#{case.pk}",
+        filename=f"notice-{case.pk}.pdf",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{case.pk}.pdf"'
-    return response
 
 
 @login_required

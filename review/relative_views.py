@@ -15,7 +15,7 @@ from households.selectors import households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
 from kanjia.models import AccessLog
-from kanjia.pdf import render_pdf
+from kanjia.printing import printed_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review import relatives
 from review.case_forms import attach_errors
@@ -217,21 +217,15 @@ def filing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     filing = get_object_or_404(filings_visible_to(user=request.user), pk=pk)
     number = filing.relative_id_number if _full_ids(request.user) else idcard.mask(filing.relative_id_number)
-    pdf = render_pdf(
+    return printed_pdf(
+        request=request,
         template="review/relatives/filing_pdf.html",
         context={"filing": filing, "id_number": number, "printed_at": timezone.localtime()},
-    )
-    log_access(
-        request=request,
-        user=request.user,
-        action=AccessLog.Action.PRINT,
         obj=filing,
         village_id=filing.village_id,
         detail=f"近亲属备案表 #{filing.pk}",
+        filename=f"relative-filing-{filing.pk}.pdf",
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="relative-filing-{filing.pk}.pdf"'
-    return response
 
 
 HEADER = [
