@@ -25,6 +25,7 @@ from households.models import Household
 from households.selectors import households_changeable_by
 from kanjia import roles
 from review.models import Campaign, CampaignPhase, Case, TeamVillage
+from review.relative_selectors import near_relative_household_ids
 from review.workflow import S, stage_due
 
 # The seed's phases (2021): 准备 05-06→05-20, 清理实施 05-21→06-20, 抽查审批 06-21→07-20, 总结 07-21→08-20.
@@ -142,6 +143,7 @@ def campaign_launch(*, campaign: Campaign, by: AbstractBaseUser) -> int:
         existing = Case.objects.filter(campaign=campaign).values("household_id")
         households = households_in_scope(campaign=campaign).exclude(pk__in=existing).values_list("pk", "village_id")
         teams = _team_by_village()
+        near_relative = near_relative_household_ids()
         template = Case(campaign=campaign)
         due_on, notice = stage_due(template, S.ACCEPTANCE, start=timezone.localdate())
         cases = [
@@ -153,6 +155,7 @@ def campaign_launch(*, campaign: Campaign, by: AbstractBaseUser) -> int:
                 status=S.ACCEPTANCE,
                 due_on=due_on,
                 deadline_notice=notice,
+                is_near_relative=household_id in near_relative,
             )
             for household_id, village_id in households.iterator(chunk_size=2000)
         ]
@@ -191,6 +194,7 @@ def application_create(*, household: Household, by: AbstractBaseUser, campaign: 
         kind=Case.Kind.APPLICATION,
         team_id=_team_by_village().get(household.village_id),
         status=S.ACCEPTANCE,
+        is_near_relative=household.pk in near_relative_household_ids(),
     )
     if campaign is not None:
         case.due_on, case.deadline_notice = stage_due(case, S.ACCEPTANCE, start=timezone.localdate())

@@ -51,6 +51,7 @@ from review.models import (
 )
 from review.models.cases import FINAL_STATUSES
 from review.models.dynamic import GRACE_MONTHS_MAX
+from review.relative_selectors import near_relative_household_ids
 
 ELDERLY_AGE = 60
 WORKING_AGE_FROM = 16
@@ -462,6 +463,7 @@ def create_due_rechecks(*, today: date | None = None) -> RecheckRun:
         rhythms = {r.household_id: r for r in HouseholdRhythm.objects.filter(household_id__in=new_ids)}
         villages = dict(Household.objects.filter(pk__in=new_ids).values_list("pk", "village_id"))
         teams = _team_by_village()
+        near_relative = near_relative_household_ids()
         cases, rechecks = [], []
         for hid in new_ids:
             triggers = by_household.get(hid, [])
@@ -476,6 +478,7 @@ def create_due_rechecks(*, today: date | None = None) -> RecheckRun:
                 status=Status.ACCEPTANCE,
                 due_on=due_on,
                 deadline_notice="定期核查期限",
+                is_near_relative=hid in near_relative,
             )
             cases.append(case)
             rechecks.append(

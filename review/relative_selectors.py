@@ -39,3 +39,10 @@ def filing_list(*, user: AbstractBaseUser, village=None, status: str = "", sourc
 def my_declaration(*, user: AbstractBaseUser) -> tuple[DeclarationStatus | None, list[RelativeDeclaration]]:
     status = DeclarationStatus.objects.filter(user=user).first()
     return status, list(RelativeDeclaration.objects.filter(user=user).order_by("id"))
+
+
+def near_relative_household_ids() -> set[int]:
+    """Households with a near-relatives filing: every case opened for them starts marked
+    `is_near_relative` (badge, mandatory home visit), not only those open when the filing
+    was made. The register is small (one row per matched relative)."""
+    return set(RelativeFiling.objects.values_list("household_id", flat=True).distinct())

@@ -9,15 +9,15 @@ recipient households (申请中/在保); each match creates or updates one
 
 Matching runs:
 - from `declare` / `declare_none` (the declarant's relatives, in the same transaction);
-- after commit, for households whose members or status changed through model saves
-  (the household services, the admin): `on_member_saved` / `on_household_saved`;
-- after commit of a ledger import (bulk writes send no per-row signals): `on_import_saved`
-  runs a full rematch;
+- for households whose members or status changed through the registry's services, a
+  ledger import, the synthetic generator or a final approval: `households.hooks`
+  calls `relatives_rematch_households` (registered in `ReviewConfig.ready()`, because
+  `households` may not import `review`);
 - periodically and on demand: `relatives_rematch_all` (task `review.relatives_rematch_all`),
-  the safety net for bulk tools that bypass signals (generate_households, rosters).
+  the safety net for writes that bypass the services (the admin, rosters).
 
-The receivers only route to `relatives_rematch_households`; they are connected in
-`ReviewConfig.ready()` because `households` may not import `review`.
+Cases opened later (a campaign launch, a new application, a 定期核查) start marked
+when their household already has a filing (`relative_selectors.near_relative_household_ids`).
 """
 
 from collections.abc import Iterable

@@ -42,6 +42,23 @@ def test_due_household_gets_one_periodic_case_for_its_team_and_a_second_run_adds
 
 
 @pytest.mark.django_db
+def test_periodic_case_of_a_near_relatives_household_starts_marked(village_a, team_a):
+    from review.relatives import RelativeIn, declare
+    from tests.conftest import make_user
+
+    due = working_household(village_a, start=date(2025, 6, 1))
+    other = working_household(village_a, start=date(2025, 6, 1))
+    clerk = make_user("clerk", None)
+    member = due.members.first()
+    relative = RelativeIn(relation="兄弟姐妹", name=member.name, id_number=member.id_number, address="")
+    declare(user=clerk, relatives=[relative], by=clerk)
+
+    dynamic.run_daily(today=TODAY)
+    assert Case.objects.get(household=due).is_near_relative  # the district must visit
+    assert not Case.objects.get(household=other).is_near_relative
+
+
+@pytest.mark.django_db
 def test_a_household_in_an_open_campaign_case_gets_no_periodic_case(village_a, town_officer):
     household = working_household(village_a, start=date(2025, 1, 1))
     campaign = campaigns.campaign_create(name="专项", kind="专项清理", scope_date=TODAY, by=town_officer)

@@ -232,6 +232,38 @@ def test_district_approval_needs_the_home_visit(
     assert case.status == Status.DONE
 
 
+def test_cases_opened_after_the_filing_start_marked(
+    campaign, crew, household, village_a, town_officer, district_officer, everyone_declared
+):
+    """A filing made before the campaign launch, or before a new application, still makes the
+    district's home visit mandatory on the cases opened later."""
+    from review import campaigns
+    from tests.conftest import make_user
+
+    clerk = make_user("clerk", None)
+    applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
+    declare(
+        user=clerk,
+        relatives=[relative_of(household.members.get()), relative_of(MemberFactory(household=applicant))],
+        by=clerk,
+    )
+    assert not Case.objects.exists()
+
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    recheck = Case.objects.get(campaign=campaign, household=household)
+    application = campaigns.application_create(household=applicant, by=town_officer)
+    assert recheck.is_near_relative and application.is_near_relative
+    unrelated = campaigns.application_create(
+        household=HouseholdFactory(village=village_a, status=Household.Status.APPLYING), by=town_officer
+    )
+    assert not unrelated.is_near_relative
+
+    case = drive(recheck, Status.DISTRICT_APPROVAL, crew, town=town_officer)
+    with pytest.raises(TransitionInvalid) as exc:
+        case_advance(case=case, action="approve", by=district_officer, data=district_data())
+    assert "入户核查" in exc.value.text
+
+
 # --- The register's statuses ----------------------------------------------------------------------
 
 
