@@ -8,10 +8,11 @@ class ArchivesConfig(AppConfig):
     def ready(self) -> None:
         # Missing archive documents: the town review warns, the district approval is refused.
         from archives.archive_tasks import on_households_changed
-        from archives.checklist import approval_gate
+        from archives.checklist import approval_gate, missing_notice
         from households.hooks import on_households_changed as households_listener
-        from review.workflow import register_guard
+        from review.workflow import register_case_notice, register_guard
 
         register_guard(approval_gate)
+        register_case_notice(missing_notice)
         # Bags follow households that are added or move (households can't import archives).
         households_listener(on_households_changed)

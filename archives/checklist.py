@@ -162,6 +162,19 @@ def approval_gate(*, case: Case, action: str, transition, by: AbstractBaseUser, 
     return None
 
 
+def missing_notice(*, case: Case) -> list[str]:
+    """review.workflow case notice: at 镇审核 and 区审批, the documents the district approval will need."""
+    if case.status not in (TOWN_REVIEW, DISTRICT_APPROVAL):
+        return []
+    missing = missing_before(case=case, stage=DISTRICT_APPROVAL)
+    if not missing:
+        return []
+    blocking = set(missing_before(case=case, stage=DISTRICT_APPROVAL, blocking_only=True))
+    gate_on = getattr(settings, "ARCHIVES_APPROVAL_GATE", True)
+    then = "区审批前必须补齐" if blocking and gate_on else "请尽快补齐"
+    return [f"档案材料缺项：{'、'.join(missing)}。{then}（在该户档案袋中上传）。"]
+
+
 # --- Completeness report -------------------------------------------------------------------
 
 

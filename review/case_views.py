@@ -217,6 +217,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "can_sign": _can_sign(case, registration, next(iter(my_role), None)),
         "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
         "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
+        "notices": workflow.case_notices(case=case) if case.is_open else [],
     }
     return render(request, "review/cases/detail.html", context)
 

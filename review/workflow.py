@@ -10,8 +10,9 @@ stage record (when given data), moves the case and appends a `CaseStep`.
 
 Later apps hang their rules on the pipeline without `review` importing them:
 `register_guard` (publicity: an open objection holds a case; archives: missing
-documents block approval) and `register_recusal_check` (the near-relatives
-register) are filled from their `AppConfig.ready()`.
+documents block approval), `register_recusal_check` (the near-relatives
+register) and `register_case_notice` (archives: documents still missing, shown
+before they block) are filled from their `AppConfig.ready()`.
 """
 
 from collections.abc import Callable
@@ -61,6 +62,8 @@ __all__ = [
     "TransitionInvalid",
     "available_transitions",
     "case_advance",
+    "case_notices",
+    "register_case_notice",
     "register_guard",
     "register_recusal_check",
     "registration_sign",
@@ -275,6 +278,23 @@ def register_recusal_check(check: RecusalCheck) -> RecusalCheck:
     if check not in _recusal_checks:
         _recusal_checks.append(check)
     return check
+
+
+# notice(*, case) -> list[str]: warnings shown on the case page that do not block anything yet
+# (archives: documents missing before the district approval, which will refuse without them).
+CaseNotice = Callable[..., list[str]]
+_case_notices: list[CaseNotice] = []
+
+
+def register_case_notice(notice: CaseNotice) -> CaseNotice:
+    if notice not in _case_notices:
+        _case_notices.append(notice)
+    return notice
+
+
+def case_notices(*, case: Case) -> list[str]:
+    """Every registered app's warnings for this case, for the case page and after a transition."""
+    return [text for notice in _case_notices for text in notice(case=case)]
 
 
 def _member_of_household(*, case: Case, by: AbstractBaseUser) -> str | None:

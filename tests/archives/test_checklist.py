@@ -86,6 +86,26 @@ def test_town_review_warns_and_district_approval_refuses_while_documents_are_mis
     assert [i.kind.name for i in case_checklist(case=case).missing] == ["区审批表"]
 
 
+def test_case_page_tells_the_town_officer_what_the_district_will_need(
+    client, pipeline, case, crew, kinds, town_officer
+):
+    from django.urls import reverse
+
+    case = drive(case, Status.TOWN_REVIEW, crew)
+    client.force_login(town_officer)
+    url = reverse("review:case_detail", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert "档案材料缺项" in page and "入户调查表" in page and "区审批前必须补齐" in page
+
+    for name in ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "清理核实登记表", "民主评议记录"]:
+        file(case.household, kinds[name], town_officer, case=case)
+    page = client.get(url).content.decode()
+    assert "入户调查表" not in page.split("档案材料缺项")[1][:200]  # filed: no longer listed
+    for name in ["镇审核意见", "公示照片"]:
+        file(case.household, kinds[name], town_officer, case=case)
+    assert "档案材料缺项" not in client.get(url).content.decode()
+
+
 def test_the_gate_is_configurable(pipeline, case, crew, town_officer, district_officer):
     case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
     # A row that does not block approval ...
