@@ -1,5 +1,6 @@
 """The transitions table and the one service that applies it."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,7 @@ from review.workflow import (
     stage_save,
 )
 from tests.conftest import make_user
+from tests.factories import HouseholdFactory
 from tests.review_cases.conftest import (
     acceptance_data,
     appraisal_data,
@@ -382,6 +384,50 @@ def test_terminate_by_town_office_with_reason(case, crew, town_officer):
         case_advance(case=case, action=TERMINATE, by=town_officer)
     case = case_advance(case=case, action=TERMINATE, by=town_officer, note="户主书面撤回申请")
     assert case.status == Status.TERMINATED and case.closed_at and case.due_on is None
+
+
+def test_final_approval_is_all_or_nothing(case, crew, town_officer, district_officer, household, monkeypatch):
+    """A failure after the household was written (here: injected right after the outcome is
+    applied) leaves the household, the case and its steps exactly as they were."""
+    from review import workflow
+
+    case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
+    before = (household.status, household.base_amount, household.history.count(), CaseStep.objects.count())
+    real = workflow.EFFECTS["apply_outcome"]
+
+    def crash_after_applying(case, by):
+        real(case, by)
+        raise RuntimeError("数据库连接中断")
+
+    monkeypatch.setitem(workflow.EFFECTS, "apply_outcome", crash_after_applying)
+    data = district_data(outcome=Case.Outcome.ADJUST, base_amount=Decimal("420.00"))
+    with pytest.raises(RuntimeError):
+        case_advance(case=case, action="approve", by=district_officer, data=data)
+    household.refresh_from_db()
+    case.refresh_from_db()
+    assert (household.status, household.base_amount, household.history.count(), CaseStep.objects.count()) == before
+    assert case.status == Status.DISTRICT_APPROVAL and case.outcome == ""
+
+    monkeypatch.setitem(workflow.EFFECTS, "apply_outcome", real)
+    case = case_advance(case=case, action="approve", by=district_officer, data=data)
+    household.refresh_from_db()
+    assert (case.status, household.base_amount) == (Status.DONE, Decimal("420.00"))
+
+
+def test_district_decision_due_within_ten_working_days_over_national_day(
+    crew, village_a, town_officer, monkeypatch
+):
+    from review import workflow
+
+    applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
+    case = campaigns.application_create(household=applicant, by=town_officer)  # no campaign: no phase cap
+    case = drive(case, Status.TOWN_REVIEW, crew)
+    # Town review passed on Friday 2025-09-26: Sunday 09-28 is a make-up workday, Oct 1–8 are off,
+    # Saturday 10-11 is a make-up workday: 09-28, 09-29, 09-30, 10-09, 10-10, 10-11, 10-13 … 10-16.
+    monkeypatch.setattr(workflow, "_today", lambda: date(2025, 9, 26))
+    data = town_data(proposed_outcome=Case.Outcome.ADMIT, proposed_amount=Decimal("300"))
+    case = case_advance(case=case, action="town_review", by=town_officer, data=data)
+    assert (case.status, case.due_on) == (Status.DISTRICT_APPROVAL, date(2025, 10, 16))
 
 
 def test_final_approval_adjusts_household_from_next_month(case, crew, town_officer, district_officer, household):
