@@ -8,8 +8,10 @@ the roster's rows with the members of the households the uploader may see
 truth). Each match whose name agrees raises the corresponding key-review flag
 with source_key ``roster:<id>:row:<n>``; a re-upload of the same file and kind
 reuses the first upload's id, so a flag is never raised twice from the same
-source. A match whose name differs is reported as a possible mismatch and
-raises nothing: a person must look at it.
+source, and a member who already has an open flag of that kind from a roster
+gets a note on it rather than a second flag (see `raise_flags`). A match whose
+name differs is reported as a possible mismatch and raises nothing: a person
+must look at it.
 """
 
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households import idcard
 from households import ledger_format as fmt
@@ -194,40 +196,96 @@ def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
 
 
 def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
-    """Raise one flag per matched row whose name agrees; never twice from the same source."""
+    """Raise the roster's flags: one per member and kind, never a duplicate of an open one; returns new flags.
+
+    A roster's source is its first upload (``source_id``): a byte-identical
+    re-upload is the same source, a corrected file is a new one. For each
+    matched member (the first of its rows in the roster; a person listed twice
+    is one finding):
+    - if a flag of this kind from a roster already records this source for the
+      member (its source_key, or a note added to its reason), nothing happens;
+    - else if the member has an open (待核实) roster flag of this kind, the new
+      source is noted in that flag's reason (a history row records the change)
+      and no second flag is raised: staff see one question per member and kind;
+    - else a new flag is raised. This includes a member whose earlier roster flag
+      was disposed: as in ``flags.evaluate_flags`` a flag is identified by its
+      source, a disposed flag is never reopened or re-raised from the same
+      source, and a new source raises a new flag (a fresh roster is fresh
+      evidence that someone has to look at).
+    Set-based: one read of the matched rows, one of the relevant flags, then bulk writes.
+    """
     kind, why = FLAG_FOR_KIND[roster.kind]
     prefix = f"roster:{roster.source_id}:row:"
-    matched = RosterRow.objects.filter(roster=roster, member__isnull=False, name_mismatch=False).values_list(
+    tag = f"名单（编号 {roster.source_id}）"  # marks this source in a note added to another flag's reason
+    matched = RosterRow.objects.filter(roster=roster, member__isnull=False, name_mismatch=False)
+    flags = (
+        ReviewFlag.objects.filter(kind=kind, source=ReviewFlag.Source.ROSTER, member_id__in=matched.values("member_id"))
+        .filter(
+            Q(disposition=ReviewFlag.Disposition.PENDING) | Q(source_key__startswith=prefix) | Q(reason__contains=tag)
+        )
+        .order_by("pk")
+    )
+    done: set[tuple[int, int]] = set()  # (household, member) already flagged from this source
+    open_flags: dict[tuple[int, int], ReviewFlag] = {}
+    for flag in flags:
+        who = (flag.household_id, flag.member_id)
+        if flag.source_key.startswith(prefix) or tag in flag.reason:
+            done.add(who)
+        if flag.is_open:
+            open_flags.setdefault(who, flag)  # the oldest open one, should duplicates exist from before
+
+    new: list[ReviewFlag] = []
+    noted: dict[int, ReviewFlag] = {}
+    rows = matched.order_by("row_number").values_list(
         "row_number", "member_id", "member__household_id", "member__name", "date", "amount"
     )
-    existing = set(
-        ReviewFlag.objects.filter(kind=kind, source_key__startswith=prefix).values_list("household_id", "source_key")
-    )
-    flags = []
-    for row_number, member_id, household_id, name, when, amount in matched.iterator(chunk_size=BATCH):
-        key = f"{prefix}{row_number}"
-        if (household_id, key) in existing:
+    for row_number, member_id, household_id, name, when, amount in rows.iterator(chunk_size=BATCH):
+        who = (household_id, member_id)
+        if who in done:
             continue
+        done.add(who)
         detail = "".join(
             [
                 f"，日期 {when:%Y-%m-%d}" if when else "",
                 f"，金额 {amount} 元" if amount is not None else "",
             ]
         )
-        reason = f"{why}（{name}；{roster.kind}名单「{roster.file_name}」第 {row_number} 行{detail}）。"
-        flags.append(
-            ReviewFlag(
-                household_id=household_id,
-                member_id=member_id,
-                kind=kind,
-                source=ReviewFlag.Source.ROSTER,
-                source_key=key,
-                reason=reason[:300],
-                raised_by=user,
+        flag = open_flags.get(who)
+        if flag is None:
+            reason = f"{why}（{name}；{roster.kind}名单「{roster.file_name}」第 {row_number} 行{detail}）。"
+            new.append(
+                ReviewFlag(
+                    household_id=household_id,
+                    member_id=member_id,
+                    kind=kind,
+                    source=ReviewFlag.Source.ROSTER,
+                    source_key=f"{prefix}{row_number}",
+                    reason=reason[:300],
+                    raised_by=user,
+                )
             )
+            continue
+        # The reason holds 300 characters: the full note if it fits, else a short one, else the
+        # roster's result page alone shows the match.
+        for note in (
+            f"另见{roster.kind}{tag}「{roster.file_name}」第 {row_number} 行{detail}。",
+            f"另见{roster.kind}{tag}第 {row_number} 行。",
+        ):
+            if len(flag.reason) + len(note) <= 300:
+                flag.reason += note
+                noted[flag.pk] = flag
+                break
+    bulk_create_with_history(new, ReviewFlag, batch_size=1000, default_user=user)
+    if noted:
+        bulk_update_with_history(
+            list(noted.values()),
+            ReviewFlag,
+            ["reason"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason="外部名单再次比中",
         )
-    bulk_create_with_history(flags, ReviewFlag, batch_size=1000, default_user=user)
-    return len(flags)
+    return len(new)
 
 
 def run_roster(*, roster_id: int) -> None:

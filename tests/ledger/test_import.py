@@ -48,6 +48,33 @@ def test_id_number_stored_as_number_is_rejected_with_a_text_format_hint(places, 
     assert Member.objects.count() == 0
 
 
+def test_head_id_number_stored_as_number_is_rejected_with_a_text_format_hint(places, town_officer, run_import):
+    rows = family()
+    rows[1]["户主身份证号码"] = 5.12002196003151e17  # the spouse's row: the head's number lost its digits
+    batch = run_import(town_officer, workbook_bytes(rows))
+    [(row, column, message)] = problems_of(batch)
+    assert (row, column) == (3, "户主身份证号码")
+    assert (
+        message.startswith("身份证号码被存成了数字")
+        and "5.12002E+17" in message
+        and "文本" in message
+        and "15 位" in message
+    )
+    assert Member.objects.count() == 0
+
+
+def test_bank_account_stored_as_number_is_rejected_with_a_text_format_hint(places, town_officer, run_import):
+    rows = family()
+    for row in rows:
+        row["银行账号"] = 6.22848000000000e18  # a 19-digit account typed into a General cell
+    batch = run_import(town_officer, workbook_bytes(rows))
+    problems = problems_of(batch)
+    assert [(r, c) for r, c, _m in problems] == [(2, "银行账号"), (3, "银行账号")]
+    message = problems[0][2]
+    assert message.startswith("银行账号被存成了数字") and "6.22848E+18" in message and "「文本」格式" in message
+    assert Household.objects.count() == 0
+
+
 def test_lowercase_x_full_width_digits_and_spaces_are_normalised(places, town_officer, run_import):
     head = new_id()
     while not head.endswith("X"):

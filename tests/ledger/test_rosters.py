@@ -128,6 +128,113 @@ def test_each_roster_kind_raises_its_category(town_officer, people, start):
         assert ReviewFlag.objects.get(source_key=f"roster:{roster.pk}:row:3").kind == flag_kind
 
 
+def test_business_and_public_payroll_rosters_raise_their_mapped_flags(town_officer, people, start):
+    a, _b, _c = people
+    content = roster_bytes(
+        [[1, "张大山", a.id_number, None, None]], header=("序号", "姓名", "身份证号码", "日期", "说明")
+    )
+    for kind, flag_kind, words in (
+        (Roster.Kind.BUSINESS, ReviewFlag.Kind.OTHER, "工商登记"),
+        (Roster.Kind.PUBLIC_PAYROLL, ReviewFlag.Kind.INCOME, "财政供养人员"),
+    ):
+        roster = start(town_officer, content, kind=kind)
+        assert (roster.status, roster.flags_raised) == (Roster.Status.DONE, 1), roster.error
+        flag = ReviewFlag.objects.get(source_key=f"roster:{roster.pk}:row:3")
+        assert (flag.kind, flag.member, flag.source) == (flag_kind, a, ReviewFlag.Source.ROSTER)
+        assert words in flag.reason
+
+
+def roster_flags(member) -> list[ReviewFlag]:
+    return list(ReviewFlag.objects.filter(member=member, source=ReviewFlag.Source.ROSTER).order_by("pk"))
+
+
+def test_corrected_roster_reupload_notes_the_open_flag_instead_of_raising_a_second(town_officer, people, start):
+    a, b, _c = people
+    first = start(town_officer, roster_bytes([[1, "张大山", a.id_number, "2021-03-02", None]]))
+    assert first.flags_raised == 1
+    # The department sends the roster again with one row added and a corrected date: a new file.
+    corrected = roster_bytes(
+        [[1, "张大山", a.id_number, "2021-03-05", None], [2, "李小花", b.id_number, "2021-04-01", None]]
+    )
+    second = start(town_officer, corrected, name="火化名单(更正).xlsx")
+    assert second.same_as_id is None and second.flags_raised == 1  # only 李小花 is new
+    [flag] = roster_flags(a)
+    assert flag.source_key == f"roster:{first.pk}:row:3"
+    assert "2021-03-02" in flag.reason and "火化名单(更正).xlsx" in flag.reason and "2021-03-05" in flag.reason
+    assert flag.history.count() == 2 and flag.history.first().history_user == town_officer
+    assert len(roster_flags(b)) == 1
+
+    # The corrected file once more (same bytes): nothing new, the note is not added twice.
+    noted = flag.reason
+    again = start(town_officer, corrected, name="火化名单(更正)(1).xlsx")
+    assert again.same_as_id == second.pk and again.flags_raised == 0
+    assert [f.reason for f in roster_flags(a)] == [noted] and flag.history.count() == 2
+    assert ReviewFlag.objects.filter(source=ReviewFlag.Source.ROSTER).count() == 2
+
+
+def test_person_listed_twice_in_one_roster_gets_one_flag(town_officer, people, start):
+    a, _b, _c = people
+    content = roster_bytes([[1, "张大山", a.id_number, None, None], [2, "张大山", a.id_number.lower(), None, None]])
+    roster = start(town_officer, content)
+    assert (roster.matched, roster.flags_raised) == (2, 1)
+    [flag] = roster_flags(a)
+    assert flag.source_key == f"roster:{roster.pk}:row:3" and "第 4 行" not in flag.reason
+    assert start(town_officer, content, name="again.xlsx").flags_raised == 0
+    assert len(roster_flags(a)) == 1
+
+
+def test_another_roster_kind_for_the_same_member_raises_its_own_flag(town_officer, people, start):
+    a, _b, _c = people
+    content = roster_bytes([[1, "张大山", a.id_number, None, None]])
+    start(town_officer, content, kind=Roster.Kind.DEATH)
+    pension = start(town_officer, content, kind=Roster.Kind.PENSION)
+    assert pension.flags_raised == 1
+    assert [f.kind for f in roster_flags(a)] == [ReviewFlag.Kind.DECEASED, ReviewFlag.Kind.PENSION]
+
+
+def test_disposed_flag_is_not_reraised_by_its_source_but_a_new_roster_raises_a_new_one(town_officer, people, start):
+    from households.flags import dispose_flag
+
+    a, _b, _c = people
+    content = roster_bytes([[1, "张大山", a.id_number, None, None]])
+    start(town_officer, content)
+    corrected = roster_bytes([[1, "张大山", a.id_number, None, None], [2, "某人", new_id(), None, None]])
+    start(town_officer, corrected, name="更正.xlsx")  # noted on the open flag
+    [flag] = roster_flags(a)
+    dispose_flag(flag=flag, disposition=ReviewFlag.Disposition.CONFIRMED_OK, note="核实为同名错报", by=town_officer)
+    # Both sources already recorded on the disposed flag: re-uploading either raises nothing (as evaluate_flags).
+    assert start(town_officer, content, name="a.xlsx").flags_raised == 0
+    assert start(town_officer, corrected, name="b.xlsx").flags_raised == 0
+    # A roster never seen before is new evidence: a new, open flag.
+    third = start(town_officer, roster_bytes([[9, "张大山", a.id_number, None, None]], title="2021年6月火化名单"))
+    assert third.flags_raised == 1
+    assert [f.disposition for f in roster_flags(a)] == [
+        ReviewFlag.Disposition.CONFIRMED_OK,
+        ReviewFlag.Disposition.PENDING,
+    ]
+
+
+def test_raising_flags_takes_a_fixed_number_of_queries(
+    town_officer, places, start, monkeypatch, django_assert_max_num_queries
+):
+    from households import rosters
+
+    members = [
+        MemberFactory(name=f"成员{i}", household=HouseholdFactory(village=places["陡岩村"]), id_number=new_id())
+        for i in range(30)
+    ]
+    rows = [[i, m.name, m.id_number, None, None] for i, m in enumerate(members)]
+    assert start(town_officer, roster_bytes(rows[:20])).flags_raised == 20
+    real = rosters.raise_flags
+    monkeypatch.setattr(rosters, "raise_flags", lambda roster, *, user: 0)
+    corrected = start(town_officer, roster_bytes(rows + rows[:5], title="更正"))  # 20 to note, 10 new, 5 twice
+    with django_assert_max_num_queries(8):
+        assert real(corrected, user=town_officer) == 10
+    assert ReviewFlag.objects.count() == 30
+    assert all("更正" not in f.reason or "编号" in f.reason for f in ReviewFlag.objects.all())
+    assert ReviewFlag.objects.filter(reason__contains=f"编号 {corrected.pk}").count() == 20
+
+
 def test_result_workbook_lists_matches_mismatches_unmatched_and_invalid(town_officer, people, start):
     a, b, _c = people
     roster = start(
