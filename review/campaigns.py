@@ -26,7 +26,7 @@ from households.selectors import households_changeable_by
 from kanjia import roles
 from review.models import Campaign, CampaignPhase, Case, TeamVillage
 from review.relative_selectors import near_relative_household_ids
-from review.workflow import S, stage_due
+from review.workflow import S, recusal_reason, stage_due
 
 # The seed's phases (2021): 准备 05-06→05-20, 清理实施 05-21→06-20, 抽查审批 06-21→07-20, 总结 07-21→08-20.
 DEFAULT_PHASES = (
@@ -171,14 +171,15 @@ def campaign_launch(*, campaign: Campaign, by: AbstractBaseUser) -> int:
 def application_refusal(*, user: AbstractBaseUser, household: Household) -> str | None:
     """Why `user` may not register a new application for `household` (None: they may).
 
-    Role and village scope only; the household's own state (already covered, an
-    open case) is checked when the case is created.
+    Role, village scope and recusal; the household's own state (already covered,
+    an open case) is checked when the case is created.
     """
     if roles.is_read_only(user) or not roles.has_role(user, roles.TOWN_OFFICE, roles.VILLAGE_TEAM):
         return "新申请由镇民政办或清理小组登记。"
     if not households_changeable_by(user=user).filter(pk=household.pk).exists():
         return "该户不在您负责的村(社区)范围内。"
-    return None
+    # The same recusal as for every step of a case (own household, near relatives, no declaration).
+    return recusal_reason(case=Case(household=household), by=user)
 
 
 def application_create(*, household: Household, by: AbstractBaseUser, campaign: Campaign | None = None) -> Case:

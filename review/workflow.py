@@ -63,6 +63,7 @@ __all__ = [
     "available_transitions",
     "case_advance",
     "case_notices",
+    "recusal_reason",
     "register_case_notice",
     "register_guard",
     "register_recusal_check",
@@ -280,6 +281,11 @@ def register_recusal_check(check: RecusalCheck) -> RecusalCheck:
     return check
 
 
+def recusal_reason(*, case: Case, by: AbstractBaseUser) -> str | None:
+    """The first registered reason `by` must stay out of `case` (also for a case not yet saved)."""
+    return next((reason for check in _recusal_checks if (reason := check(case=case, by=by))), None)
+
+
 # notice(*, case) -> list[str]: warnings shown on the case page that do not block anything yet
 # (archives: documents missing before the district approval, which will refuse without them).
 CaseNotice = Callable[..., list[str]]
@@ -342,10 +348,9 @@ def _check_actor(case: Case, transition: Transition, by: AbstractBaseUser) -> No
         )
     ):
         raise TransitionForbidden("本案不由您所在的清理小组负责。")
-    for check in _recusal_checks:
-        reason = check(case=case, by=by)
-        if reason:
-            raise TransitionForbidden(reason)
+    reason = recusal_reason(case=case, by=by)
+    if reason:
+        raise TransitionForbidden(reason)
     for name in transition.excludes:
         reason = EXCLUSIONS[name](case, by)
         if reason:
@@ -538,7 +543,7 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
             # actor. The reasons address the actor ("您"); name the investigator instead.
             refused = []
             for user in investigators:
-                reason = next((r for check in _recusal_checks if (r := check(case=case, by=user))), None)
+                reason = recusal_reason(case=case, by=user)
                 if reason:
                     refused.append(reason.replace("您", user.get_full_name() or user.get_username()))
             if refused:

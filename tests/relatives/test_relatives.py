@@ -264,6 +264,22 @@ def test_cases_opened_after_the_filing_start_marked(
     assert "入户核查" in exc.value.text
 
 
+def test_registering_a_new_application_is_recused_like_any_step(crew, village_a, town_officer, everyone_declared):
+    from review import campaigns
+    from tests.conftest import make_user
+
+    applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
+    relative = MemberFactory(household=applicant)
+    undeclared = make_user("undeclared_town", "镇民政办")
+    with pytest.raises(PermissionDenied, match="近亲属"):
+        campaigns.application_create(household=applicant, by=undeclared)
+    declare(user=crew.cadre, relatives=[relative_of(relative)], by=crew.cadre)
+    with pytest.raises(PermissionDenied, match="须回避"):
+        campaigns.application_create(household=applicant, by=crew.cadre)
+    assert not Case.objects.exists()
+    assert campaigns.application_create(household=applicant, by=town_officer).household == applicant
+
+
 # --- The register's statuses ----------------------------------------------------------------------
 
 
