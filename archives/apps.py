@@ -16,3 +16,8 @@ class ArchivesConfig(AppConfig):
         register_case_notice(missing_notice)
         # Bags follow households that are added or move (households can't import archives).
         households_listener(on_households_changed)
+        # A round's posting photo is filed as 公示照片 in the listed households' bags.
+        from archives.posting import file_posting_photo
+        from publicity.hooks import on_posting_photo
+
+        on_posting_photo(file_posting_photo)

@@ -1,7 +1,7 @@
 """Document uploads, downloads and retention (writes; reads are in archives.selectors).
 
-Files are checked by content (magic bytes, never the name or the browser's
-content type), limited to 20 MB, written under a random name in
+Files are checked by content (`kanjia.uploads`: magic bytes, never the name or
+the browser's content type), limited to 20 MB, written under a random name in
 MEDIA_ROOT/documents (no public URL serves that folder) and read back only by
 `archives.views.document_download`, which checks village scope and logs.
 
@@ -13,7 +13,6 @@ approval file's household still receives or applies for aid.
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -30,27 +29,12 @@ from archives.models.documents import STAGES
 from households.models import Household
 from households.selectors import households_changeable_by
 from kanjia import roles
+from kanjia.uploads import FILE_TYPES, check_upload
 
 MAX_SIZE = 20 * 1024 * 1024
 APPROVAL_YEARS = 3
 ROUTINE_YEARS = 5
 STOPPED = (Household.Status.SUSPENDED, Household.Status.EXITED)
-
-
-@dataclass(frozen=True)
-class FileType:
-    magic: bytes
-    content_type: str
-    extension: str
-    label: str
-
-
-# The only types accepted, recognised by their first bytes.
-FILE_TYPES = (
-    FileType(b"%PDF-", "application/pdf", ".pdf", "PDF"),
-    FileType(b"\xff\xd8\xff", "image/jpeg", ".jpg", "JPEG"),
-    FileType(b"\x89PNG\r\n\x1a\n", "image/png", ".png", "PNG"),
-)
 
 
 def documents_dir() -> Path:
@@ -60,10 +44,6 @@ def documents_dir() -> Path:
 def document_path(document: Document) -> Path:
     # stored_name is ours (hex + fixed extension), never user input: no traversal.
     return documents_dir() / document.stored_name
-
-
-def detect_type(head: bytes) -> FileType | None:
-    return next((t for t in FILE_TYPES if head.startswith(t.magic)), None)
 
 
 # --- Retention -----------------------------------------------------------------------
@@ -146,18 +126,11 @@ def document_upload(
         errors["case"] = "所选案件不属于该户。"
     if stage and stage not in dict(STAGES):
         errors["stage"] = "环节不正确。"
-    size = file.size or 0
-    if size <= 0:
-        errors["file"] = "文件是空的，请重新选择。"
-    elif size > MAX_SIZE:
-        errors["file"] = f"文件过大（{size / 1024 / 1024:.1f} MB），单个文件不能超过 20 MB。"
     file_type = None
-    if "file" not in errors:
-        file.seek(0)
-        file_type = detect_type(file.read(16))
-        if file_type is None:
-            allowed = "、".join(t.label for t in FILE_TYPES)
-            errors["file"] = f"只能上传 {allowed} 文件（按文件内容识别，改扩展名无效）。"
+    try:
+        file_type = check_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
+    except ValidationError as error:
+        errors["file"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from publicity.models import Objection, PublicityRound
+from publicity.rounds import PHOTO_MAX_SIZE
 from review.case_forms import DATE, TEXTAREA, StyledForm
 
 NO_CAMPAIGN = "none"
@@ -34,19 +35,13 @@ class PaperForm(StyledForm):
 class PostingForm(StyledForm):
     posted_on = forms.DateField(label="张贴日期", widget=DATE)
     posted_place = forms.CharField(label="张贴地点", max_length=100)
+    # Checked by content in publicity.rounds.round_record_posting (errors come back next to this field).
     posted_photo = forms.FileField(
-        label="张贴照片", required=False, help_text="jpg/png，不超过 5MB（正式档案在档案袋中上传）"
+        label="张贴照片",
+        required=False,
+        help_text=f"JPEG 或 PNG，不超过 {PHOTO_MAX_SIZE // 1024 // 1024} MB；保存后归入所列各户档案袋（公示照片）。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,image/jpeg,image/png"}),
     )
-
-    def clean_posted_photo(self):
-        photo = self.cleaned_data.get("posted_photo")
-        if photo is None:
-            return None
-        if photo.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("照片不能超过 5MB。")
-        if not photo.name.lower().endswith((".jpg", ".jpeg", ".png")):
-            raise forms.ValidationError("照片须为 jpg 或 png 格式。")
-        return photo
 
 
 class ObjectionForm(StyledForm):
@@ -75,3 +70,10 @@ class HandleForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replied_on"].initial = timezone.localdate()
+
+
+class PolicyForm(StyledForm):
+    title = forms.CharField(label="标题", max_length=100)
+    body = forms.CharField(
+        label="正文", widget=forms.Textarea(attrs={"rows": 12}), help_text="每段一行；空行会被忽略。打印时原样排版。"
+    )

@@ -66,7 +66,8 @@ class PublicityRound(models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="结束人"
     )
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
-    # Posting record (张贴记录). The photo is a placeholder until archives stores documents.
+    # Posting record (张贴记录). The photo is checked by content, stored under a random name, served by
+    # publicity.views.round_photo and filed as 公示照片 in the listed bags (publicity.rounds.round_record_posting).
     posted_on = models.DateField("张贴日期", null=True, blank=True)
     posted_place = models.CharField("张贴地点", max_length=100, blank=True)
     posted_photo = models.FileField("张贴照片", upload_to="publicity/photos/%Y/%m/", max_length=255, blank=True)

@@ -11,6 +11,7 @@ A case has *passed* round N when a closed round N listed it after its latest
 退回: a case sent back and redone is publicised again.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +25,8 @@ from django.utils import timezone
 
 from households.models import Village
 from kanjia import roles
+from kanjia.uploads import HEAD, IMAGE_TYPES, FileType, check_upload, detect_type
+from publicity.hooks import posting_photo_recorded
 from publicity.models import Objection, PublicityRound, RoundCase, RoundSetting
 from review.models import Campaign, Case, CaseStep, Outcome, Status
 from review.workflow import RETURN, TransitionError, case_advance
@@ -35,6 +38,7 @@ ADVANCE = {1: (Status.APPRAISAL, "submit"), 2: (Status.TOWN_REVIEW, "town_review
 # Where a case with an upheld objection goes back to (S21: re-investigation).
 RETURN_TARGET = Status.INVESTIGATION
 LISTED_OUTCOMES = (Outcome.KEEP, Outcome.ADJUST, Outcome.STOP, Outcome.ADMIT)
+PHOTO_MAX_SIZE = 5 * 1024 * 1024
 
 
 # --- Which rounds apply --------------------------------------------------------------
@@ -193,7 +197,13 @@ def round_open(
 def round_record_posting(
     *, round: PublicityRound, by: AbstractBaseUser, posted_on: date, place: str, photo=None
 ) -> PublicityRound:
-    """张贴记录: when and where the printed notice was posted (photo optional)."""
+    """张贴记录: when and where the printed notice was posted (photo optional).
+
+    The photo is checked by content (JPEG or PNG, at most PHOTO_MAX_SIZE), stored
+    under a random name and handed to the posting-photo listeners (archives files
+    it in every listed household's bag as 公示照片), all in one transaction. The
+    listeners' notes are left on the returned round as `posting_notes`.
+    """
     if not can_manage_rounds(user=by):
         raise PermissionDenied("张贴记录由镇民政办登记。")
     errors = {}
@@ -203,15 +213,41 @@ def round_record_posting(
         errors["posted_on"] = "张贴日期不能晚于今天。"
     if not place.strip():
         errors["posted_place"] = "请填写张贴地点。"
+    photo_type = None
+    if photo is not None:
+        try:
+            photo_type = check_upload(photo, max_size=PHOTO_MAX_SIZE, allowed=IMAGE_TYPES)
+        except ValidationError as error:
+            errors["posted_photo"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        locked = PublicityRound.objects.select_for_update().get(pk=round.pk)
-        locked.posted_on, locked.posted_place, locked.posted_by = posted_on, place.strip(), by
-        if photo is not None:
-            locked.posted_photo = photo
-        _save(locked, by)
+    saved = None
+    try:
+        with transaction.atomic():
+            locked = PublicityRound.objects.select_for_update().get(pk=round.pk)
+            locked.posted_on, locked.posted_place, locked.posted_by = posted_on, place.strip(), by
+            if photo_type is not None:
+                # Our name (random hex + the sniffed type's extension), never the uploaded one.
+                locked.posted_photo.save(secrets.token_hex(16) + photo_type.extension, photo, save=False)
+                saved = locked.posted_photo.name
+            _save(locked, by)
+            locked.posting_notes = posting_photo_recorded(round=locked, by=by) if saved else []
+    except BaseException:
+        if saved:  # nothing of a refused posting stays on disk
+            PublicityRound._meta.get_field("posted_photo").storage.delete(saved)
+        raise
     return locked
+
+
+def posting_photo_type(*, round: PublicityRound) -> FileType | None:
+    """The stored posting photo's type, read from its content (None: no photo, or not a JPEG/PNG)."""
+    if not round.posted_photo:
+        return None
+    try:
+        with round.posted_photo.open("rb") as photo:
+            return detect_type(photo.read(HEAD), allowed=IMAGE_TYPES)
+    except OSError:
+        return None
 
 
 def round_close(*, round: PublicityRound, by: AbstractBaseUser, today: date | None = None) -> CloseSummary:

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from households.models import Village
 from households.selectors import villages_visible_to
 from kanjia import roles
-from publicity.models import GenerationJob, NoticeFile, Objection, PublicityRound, RoundCase
+from publicity.models import GenerationJob, NoticeFile, Objection, PolicySheet, PublicityRound, RoundCase
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -72,3 +72,13 @@ def boards(*, user: User) -> list[tuple[Village, NoticeFile | None]]:
     villages = list(villages_visible_to(user=user).order_by("order", "name"))
     files = {f.village_id: f for f in NoticeFile.objects.filter(kind=NoticeFile.Kind.BOARD, village__in=villages)}
     return [(village, files.get(village.pk)) for village in villages]
+
+
+def policy_sheet() -> PolicySheet | None:
+    """The policy sheet printed now (the newest active one), or None: the default text is printed."""
+    return PolicySheet.objects.filter(active=True).select_related("updated_by").first()
+
+
+def policy_history(*, limit: int = 20) -> QuerySet:
+    """Every saved version of the policy sheets, newest first, with who saved it."""
+    return PolicySheet.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rounds/<int:pk>/open/", views.round_open, name="round_open"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/<int:pk>/posting/", views.round_posting, name="round_posting"),
+    path("rounds/<int:pk>/photo/", views.round_photo, name="round_photo"),
     path("rounds/<int:pk>/notice.pdf", views.round_pdf, name="round_pdf"),
     path("rounds/<int:pk>/objections/new/", views.objection_register, name="objection_register"),
     path("objections/", views.objection_list, name="objections"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("boards/", views.board_list, name="boards"),
     path("boards/<int:village_pk>/regenerate/", views.board_regenerate, name="board_regenerate"),
     path("boards/<int:village_pk>/board.pdf", views.board_pdf, name="board_pdf"),
+    path("policy/", views.policy_edit, name="policy"),
     path("policy.pdf", views.policy_pdf, name="policy_pdf"),
 ]

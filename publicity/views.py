@@ -13,13 +13,22 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.selectors import villages_visible_to
 from kanjia.access import log_access
 from kanjia.models import AccessLog
-from publicity import generation, notices, objections, rounds, selectors
-from publicity.forms import NO_CAMPAIGN, HandleForm, ObjectionForm, OpenForm, PaperForm, PostingForm, PrepareForm
+from publicity import generation, notices, objections, policy, rounds, selectors
+from publicity.forms import (
+    NO_CAMPAIGN,
+    HandleForm,
+    ObjectionForm,
+    OpenForm,
+    PaperForm,
+    PolicyForm,
+    PostingForm,
+    PrepareForm,
+)
 from publicity.models import GenerationJob, NoticeFile, PublicityRound
 from review.case_forms import attach_errors
 from review.case_selectors import campaigns_visible_to, cases_visible_to
@@ -207,7 +216,7 @@ def round_posting(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            rounds.round_record_posting(
+            recorded = rounds.round_record_posting(
                 round=publicity_round,
                 by=request.user,
                 posted_on=data["posted_on"],
@@ -218,10 +227,36 @@ def round_posting(request: HttpRequest, pk: int) -> HttpResponse:
             attach_errors(form, error)
         else:
             messages.success(request, "已登记张贴情况。")
+            for note in getattr(recorded, "posting_notes", []):
+                messages.info(request, note)
             return redirect("publicity:round", pk)
     return render(
         request, "publicity/round.html", _round_context(request, publicity_round, posting_form=form), status=400
     )
+
+
+@login_required
+@require_GET
+def round_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The posting photo, shown inline (thumbnail and full size) to whoever may see the round; logged."""
+    publicity_round = _round(request, pk)
+    photo_type = rounds.posting_photo_type(round=publicity_round)
+    if photo_type is None:
+        raise Http404("该批次没有张贴照片。")
+    log_access(
+        request=request,
+        user=request.user,
+        action=AccessLog.Action.DOWNLOAD,
+        obj=publicity_round,
+        village_id=publicity_round.village_id,
+        detail="公示张贴照片",
+    )
+    name = f"{notices.round_title(round=publicity_round)}张贴照片{photo_type.extension}"
+    response = FileResponse(
+        publicity_round.posted_photo.open("rb"), filename=name, content_type=photo_type.content_type
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -403,3 +438,38 @@ def policy_pdf(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("您的账号没有可查看的村(社区)。")
     rendered = notices.render_policy()
     return _pdf(request, data=rendered.pdf, filename="低保政策宣传.pdf", obj=None, village_id=None, detail="政策宣传")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    """The policy sheet's text: the 镇民政办 edits it, 区民政局 and 纪委监察 read it."""
+    if not policy.can_read_policy(user=request.user):
+        raise PermissionDenied("政策宣传单由镇民政办修改，区民政局和纪委监察可以查阅。")
+    can_edit = policy.can_edit_policy(user=request.user)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("政策宣传单由镇民政办修改。")
+    sheet = selectors.policy_sheet()
+    current = notices.policy_context()
+    form = None
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                policy.policy_save(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, "政策宣传单已保存，打印的 PDF 将使用新的内容。")
+                return redirect("publicity:policy")
+    elif can_edit:
+        form = PolicyForm(initial={"title": current["title"], "body": "\n".join(current["paragraphs"])})
+    context = {
+        "sheet": sheet,
+        "current": current,
+        "form": form,
+        "can_edit": can_edit,
+        "history": selectors.policy_history(),
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "publicity/policy.html", context, status=status)

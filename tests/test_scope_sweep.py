@@ -143,6 +143,7 @@ TARGETS: dict[str, Target] = {
     "publicity:round_open": Target(publicity.draft_round, post=publicity.open_payload),
     "publicity:round_close": Target(publicity.open_round, post=lambda w, f: {}),
     "publicity:round_posting": Target(publicity.open_round, post=publicity.posting_payload),
+    "publicity:round_photo": Target(publicity.photo_round),
     "publicity:objection_register": Target(publicity.open_round, post=publicity.objection_payload),
     "publicity:objection": Target(publicity.objection, post=publicity.handle_payload),
     "publicity:generate": Target(publicity.generate, post=lambda w, f: {}),

@@ -6,6 +6,7 @@ village B); notice files are written under settings.MEDIA_ROOT like any file.
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from publicity import notices
@@ -41,6 +42,13 @@ def _round(w, *, status: str = PublicityRound.Status.OPEN) -> PublicityRound:
 
 def open_round(w) -> dict:
     return {"pk": _round(w).pk}
+
+
+def photo_round(w) -> dict:
+    """An open round of village B with a posting photo (a PNG signature is all the photo view checks)."""
+    publicity_round = _round(w)
+    publicity_round.posted_photo.save("sweep.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32), save=True)
+    return {"pk": publicity_round.pk}
 
 
 def draft_round(w) -> dict:
