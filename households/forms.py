@@ -10,7 +10,7 @@ field is left empty with the masked value as a hint, and empty means "keep".
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from households import idcard
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
@@ -72,7 +72,9 @@ class HouseholdForm(StyledMixin, NoModelValidation, forms.ModelForm):
         self.fields["village"].queryset = villages
         self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages).select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
-        self.fields["category"].queryset = Category.objects.filter(active=True)
+        # A deactivated category stays selectable for a household that already has it,
+        # so that saving the household does not silently drop it.
+        self.fields["category"].queryset = Category.objects.filter(Q(active=True) | Q(pk=self.instance.category_id))
         self.fields["category"].empty_label = "（不分类）"
         self.stored_account = self.instance.bank_account if self.instance.pk else ""
         if self.stored_account:

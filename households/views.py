@@ -17,6 +17,7 @@ from households.benefit import benefit_for
 from households.flags import dispose_flag, raise_manual_flag
 from households.history import household_changes
 from households.models import Household, ReviewFlag
+from households.policy_selectors import can_view_policy
 from households.services import household_create, household_update
 from kanjia.access import log_access
 from kanjia.middleware import reads_only
@@ -47,6 +48,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query_string": params.urlencode(),
         "can_create": selectors.villages_changeable_by(user=request.user).exists(),
+        "can_view_policy": can_view_policy(user=request.user),
     }
     return render(request, "households/list.html", context)
 

@@ -54,6 +54,7 @@ from tests.archives import sweep as archive
 from tests.audit import sweep as audit
 from tests.dynamic import sweep as dyn
 from tests.factories import HouseholdFactory, MemberFactory
+from tests.households import sweep as policy
 from tests.ledger import sweep as ledger
 from tests.publicity import sweep as publicity
 from tests.relatives import sweep as relatives
@@ -217,6 +218,18 @@ TARGETS: dict[str, Target] = {
     "review:dynamic:summary": Target(cases.campaign, shared=True),
     "review:dynamic:summary_xlsx": Target(cases.campaign, shared=True),
     "review:dynamic:summary_pdf": Target(cases.campaign, shared=True),
+    # --- town-office rules (tests/households/sweep.py): 保障标准, 分类施保类别, 财产核查规则 of
+    # village B's town. Town-wide settings: the town-wide roles only; the edit pages are change
+    # forms (readers 403); the standard starts in two months, so the town officer may still change it.
+    "households:standard_edit": Target(
+        policy.future_standard, write=True, post=policy.standard_payload, audience=TOWN_WIDE
+    ),
+    "households:standard_delete": Target(policy.future_standard, post=lambda w, f: {}, audience=TOWN_WIDE),
+    "households:category_edit": Target(policy.category, write=True, post=policy.category_payload, audience=TOWN_WIDE),
+    "households:category_remove": Target(policy.category, post=lambda w, f: {}, audience=TOWN_WIDE),
+    "households:property_rule_edit": Target(
+        policy.property_rule, write=True, post=policy.property_rule_payload, audience=TOWN_WIDE
+    ),
 }
 
 

@@ -1,0 +1,90 @@
+"""Reads for the town office's rules pages: standards, categories, property rules.
+
+These are town-wide settings, not village data: the town-wide roles (镇民政办,
+区民政局, 纪委监察) read them, only the town office changes them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, QuerySet
+
+from households.benefit import standard_in_force
+from households.models import Area, Category, PropertyRule, Standard, Town
+from kanjia import roles
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_view_policy(*, user: User) -> bool:
+    return _active(user) and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+
+
+def can_change_policy(*, user: User) -> bool:
+    return _active(user) and roles.has_role(user, roles.TOWN_OFFICE) and not roles.is_read_only(user)
+
+
+@dataclass
+class StandardRow:
+    standard: Standard
+    state: str  # "现行" (in force today), "待执行" (future), "已停止执行" (superseded)
+
+    @property
+    def editable(self) -> bool:
+        return self.state == "待执行"
+
+
+@dataclass
+class StandardSection:
+    """The standards of one town and area, newest effective date first."""
+
+    town: Town
+    area: str
+    rows: list[StandardRow] = field(default_factory=list)
+
+    @property
+    def current(self) -> Standard | None:
+        return next((r.standard for r in self.rows if r.state == "现行"), None)
+
+
+def standard_sections(*, today: date) -> list[StandardSection]:
+    """Every town × area (also those with no standard yet), 2 queries."""
+    standards = list(Standard.objects.select_related("town").order_by("town_id", "area", "-effective_from"))
+    sections = []
+    for town in Town.objects.order_by("code"):
+        for area in Area.values:
+            own = [s for s in standards if s.town_id == town.pk and s.area == area]
+            current = standard_in_force(own, town_id=town.pk, area=area, month=today)
+            section = StandardSection(town=town, area=area)
+            for s in own:
+                if s.effective_from > today:
+                    state = "待执行"
+                elif current is not None and s.pk == current.pk:
+                    state = "现行"
+                else:
+                    state = "已停止执行"
+                section.rows.append(StandardRow(standard=s, state=state))
+            sections.append(section)
+    return sections
+
+
+def category_list() -> QuerySet[Category]:
+    return (
+        Category.objects.select_related("town")
+        .annotate(household_count=Count("households"))
+        .order_by("town__code", "-active", "name")
+    )
+
+
+def property_rule_list() -> QuerySet[PropertyRule]:
+    return PropertyRule.objects.select_related("town").order_by("town__code", "-active", "kind", "id")
+
+
+def change_history(*, obj, limit: int = 50) -> list:
+    """The object's recorded versions, newest first, with who made them."""
+    return list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
