@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
+
 from households.models import (
     Asset,
     Category,
@@ -231,5 +233,5 @@ def benefit_for(*, household: Household, month: date | None = None) -> Computati
         rules=PropertyRule.objects.filter(town_id=town_id, active=True),
         category=household.category,
         town_id=town_id,
-        month=month or date.today(),
+        month=month or timezone.localdate(),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -63,7 +64,7 @@ def parse(raw: object, *, today: date | None = None) -> IdInfo:
         raise ValidationError(
             f"身份证号码中的出生日期 {number[6:14]} 不是真实存在的日期。", code="birth_date"
         ) from None
-    today = today or date.today()
+    today = today or timezone.localdate()
     if born.year < 1900 or born > today:
         raise ValidationError(
             f"身份证号码中的出生日期 {born:%Y-%m-%d} 不合理（早于1900年或晚于今天）。", code="birth_date"

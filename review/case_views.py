@@ -1,6 +1,5 @@
 """Pages for campaigns, cases and worklists. Thin: selectors read, workflow/campaigns write."""
 
-from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -376,4 +375,4 @@ def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def worklist_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(worklist(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "review/cases/worklist.html", {"page": page, "today": date.today()})
+    return render(request, "review/cases/worklist.html", {"page": page, "today": timezone.localdate()})
