@@ -1,6 +1,5 @@
 """Pages for campaigns, cases and worklists. Thin: selectors read, workflow/campaigns write."""
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
