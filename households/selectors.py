@@ -4,14 +4,18 @@
 every list, search, export, print job and download goes through it (or through
 a selector built on it). Town-wide roles see every village; village review
 teams see the villages their team's Django group holds `view_village` on
-(guardian, direct-FK tables); anyone else sees nothing.
+(guardian, direct-FK tables) while the team is active (see
+`register_grant_condition`); anyone else sees nothing.
 """
 
 import re
+from collections.abc import Callable
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Reverse
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from households import idcard
@@ -28,16 +32,34 @@ User = AbstractBaseUser | AnonymousUser
 # creates it), so services, tasks and tests always see permissions as they are now.
 _CACHE = "_kanjia_village_ids"
 
+# Conditions a village grant must also meet today to count, registered by the
+# app that owns the teams (households cannot import review): `review.apps`
+# registers the team's active dates, so a team past its end date (or before its
+# start) reaches none of its villages. Each is `condition(user, codename, today)
+# -> Q` on Village, added to the same query: no extra query, however many villages.
+_GRANT_CONDITIONS: list[Callable[[User, str, date], Q]] = []
+
+
+def register_grant_condition(condition: Callable[[User, str, date], Q]) -> None:
+    """Called from an AppConfig.ready(); registering the same condition twice has no effect."""
+    if condition not in _GRANT_CONDITIONS:
+        _GRANT_CONDITIONS.append(condition)
+
 
 def _team_village_ids(user: User, perm: str) -> list[int] | QuerySet:
-    ids = get_objects_for_user(
+    villages = get_objects_for_user(
         user,
         perm,
         klass=Village,
         use_groups=True,
         with_superuser=False,
         accept_global_perms=False,
-    ).values_list("pk", flat=True)
+    )
+    today = timezone.localdate()
+    codename = perm.split(".", 1)[1]
+    for condition in _GRANT_CONDITIONS:
+        villages = villages.filter(condition(user, codename, today))
+    ids = villages.values_list("pk", flat=True)
     cache = getattr(user, _CACHE, None)
     if cache is None:
         return ids

@@ -161,19 +161,32 @@ def _demo_user(username: str, full_name: str) -> User:
 def load_teams() -> list[str]:
     """The 7 teams with their villages and fictional members, through the team services (grants included).
 
+    The teams work from today (the demo campaign's phases start today, see
+    `load_campaign`) with no end date: a team only reaches its villages within
+    its active dates, and the plan's own 2021 dates would leave the demo empty.
+
     Idempotent: existing teams, members, staff profiles and village assignments
-    are left as they are (a village already covered by some team is not moved).
+    are left as they are (a village already covered by some team is not moved),
+    except that a demo team whose period has ended (loaded with the old 2021
+    dates) is reopened from today.
     """
+    from django.utils import timezone
+
     from review import teams as team_services
     from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
 
     by = User.objects.get(username="town")
     town = Town.objects.get(code="512002110")
+    today = timezone.localdate()
     names = []
     for name, (leader, leader_name), (cadre, cadre_name), village_cadres, units in TEAMS:
-        team = ReviewTeam.objects.filter(name=name).first() or team_services.team_create(
-            name=name, by=by, active_from=date(2021, 5, 21), active_to=date(2021, 8, 20)
-        )
+        team = ReviewTeam.objects.filter(name=name).first()
+        if team is None:
+            team = team_services.team_create(name=name, by=by, active_from=today)
+        elif team.active_to is not None and team.active_to < today:
+            team = team_services.team_update(
+                team=team, by=by, name=team.name, leader=None, active_from=today, active_to=None
+            )
         people = [(leader, leader_name, TeamMembership.Role.LEADER, Staff.Unit.TOWN, "驻村领导")]
         people.append((cadre, cadre_name, TeamMembership.Role.CADRE, Staff.Unit.TOWN, "驻村干部"))
         people += [(u, n, TeamMembership.Role.VILLAGE_CADRE, Staff.Unit.VILLAGE, "村干部") for u, n in village_cadres]

@@ -7,7 +7,11 @@ class ReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from households.hooks import on_households_changed
-        from review import relatives, workflow
+        from households.selectors import register_grant_condition
+        from review import relatives, selectors, workflow
+
+        # A team's village grants count only while the team is within its active dates.
+        register_grant_condition(selectors.grant_in_force)
 
         # Near relatives: the declaration gate and recusal refuse in every place the
         # pipeline checks its actor (case_advance, stage_save, registration_sign,

@@ -6,9 +6,12 @@ office changes teams. What a team member sees of the registry is decided by
 `households.selectors` from the grants `review.teams` writes.
 """
 
+from datetime import date
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from households.models import Village
 from households.selectors import households_visible_to
@@ -18,18 +21,61 @@ from review.models import ReviewTeam, TeamMembership, TeamVillage
 User = AbstractBaseUser | AnonymousUser
 
 
+# A team works between its active dates, both inclusive; a missing date leaves that side open.
+PERIOD_PENDING, PERIOD_ACTIVE, PERIOD_ENDED = "未开始", "工作中", "已结束"
+
+
+def team_in_force(today: date, prefix: str = "") -> Q:
+    """Teams (reached by `prefix`) whose period includes `today`."""
+    return (Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": today})) & (
+        Q(**{f"{prefix}active_to__isnull": True}) | Q(**{f"{prefix}active_to__gte": today})
+    )
+
+
+def grant_in_force(user: User, codename: str, today: date) -> Q:
+    """Registered with `households.selectors.register_grant_condition` (review.apps).
+
+    Villages on which one of `user`'s groups holds `codename` and that group is
+    not a review team out of its period: a team's grants count only between its
+    active dates. One condition in the scoping query, whatever the counts.
+    (Per-user grants are not used: village access is only ever granted to groups.)
+    """
+    via = "villagegroupobjectpermission__"  # guardian's direct-FK grant table (households.models)
+    return Q(**{f"{via}group__user": user, f"{via}permission__codename": codename}) & (
+        Q(**{f"{via}group__review_team__isnull": True}) | team_in_force(today, f"{via}group__review_team__")
+    )
+
+
+def _with_period(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
+    today = timezone.localdate()
+    return teams.annotate(
+        period=Case(
+            When(active_to__lt=today, then=Value(PERIOD_ENDED)),
+            When(active_from__gt=today, then=Value(PERIOD_PENDING)),
+            default=Value(PERIOD_ACTIVE),
+            output_field=CharField(),
+        )
+    )
+
+
 def _active_links() -> QuerySet[TeamVillage]:
     return TeamVillage.objects.filter(active=True).select_related("village").order_by("village__order", "village_id")
 
 
 def _with_details(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
-    return teams.select_related("leader").prefetch_related(
-        Prefetch("village_links", queryset=_active_links(), to_attr="active_links"),
-        Prefetch(
-            "memberships",
-            queryset=TeamMembership.objects.select_related("user", "user__staff").order_by("role", "user__username"),
-            to_attr="member_list",
-        ),
+    return (
+        _with_period(teams)
+        .select_related("leader")
+        .prefetch_related(
+            Prefetch("village_links", queryset=_active_links(), to_attr="active_links"),
+            Prefetch(
+                "memberships",
+                queryset=TeamMembership.objects.select_related("user", "user__staff").order_by(
+                    "role", "user__username"
+                ),
+                to_attr="member_list",
+            ),
+        )
     )
 
 
@@ -61,7 +107,7 @@ def team_list(*, user: User) -> QuerySet[ReviewTeam]:
     """Teams the user may see, with their leader, active villages and member count (3 queries)."""
     teams = teams_visible_to(user=user)
     return (
-        ReviewTeam.objects.filter(pk__in=teams.values("pk"))
+        _with_period(ReviewTeam.objects.filter(pk__in=teams.values("pk")))
         .select_related("leader")
         .annotate(member_count=Count("memberships", distinct=True))
         .prefetch_related(Prefetch("village_links", queryset=_active_links(), to_attr="active_links"))

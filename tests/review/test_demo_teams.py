@@ -21,3 +21,25 @@ def test_load_demo_sets_up_seven_teams_over_the_fourteen_units():
     for team in ReviewTeam.objects.all():
         assert set(team.memberships.values_list("role", flat=True)) == {"驻村领导", "驻村干部", "村干部"}
         assert team.leader is not None
+
+
+def test_demo_teams_are_in_force_today_even_if_loaded_with_the_plans_2021_dates():
+    from datetime import date
+
+    from django.utils import timezone
+
+    from review import teams
+
+    call_command("load_demo")
+    today = timezone.localdate()
+    assert set(ReviewTeam.objects.values_list("active_from", "active_to")) == {(today, None)}
+    # A demo database loaded before team dates counted: its teams ended in 2021.
+    town = User.objects.get(username="town")
+    for team in ReviewTeam.objects.all():
+        teams.team_update(
+            team=team, by=town, name=team.name, leader=None, active_from=date(2021, 5, 21), active_to=date(2021, 8, 20)
+        )
+    assert not villages_visible_to(user=User.objects.get(username="team1")).exists()
+    call_command("load_demo")
+    assert set(ReviewTeam.objects.values_list("active_to", flat=True)) == {None}
+    assert villages_visible_to(user=User.objects.get(username="team1")).count() == 2
