@@ -228,6 +228,7 @@ def load_campaign() -> int:
 
     Its phases start today (the plan's own 2021 dates would make every case
     overdue). Created only while no campaign exists; returns the cases launched.
+    The demo teams serve it (set on those that serve no campaign yet).
     """
     from datetime import timedelta
 
@@ -236,9 +237,12 @@ def load_campaign() -> int:
     from review.campaigns import PhaseInput, campaign_create, campaign_launch
     from review.models import Campaign, CampaignPhase
 
-    if Campaign.objects.exists():
-        return 0
     town = User.objects.get(username="town")
+    if Campaign.objects.exists():
+        demo_campaign = Campaign.objects.filter(name__endswith="（演示）").order_by("id").first()
+        if demo_campaign is not None:
+            _teams_serve(demo_campaign, by=town)
+        return 0
     today = timezone.localdate()
     spans = [
         (CampaignPhase.Kind.PREPARE, 0, 14),
@@ -253,4 +257,22 @@ def load_campaign() -> int:
         by=town,
         phases=[PhaseInput(kind, today + timedelta(days=a), today + timedelta(days=b)) for kind, a, b in spans],
     )
+    _teams_serve(campaign, by=town)
     return campaign_launch(campaign=campaign, by=town)
+
+
+def _teams_serve(campaign, *, by: User) -> None:
+    """Set `campaign` on the demo teams that serve no campaign yet (through the team service, with history)."""
+    from review import teams as team_services
+    from review.models import ReviewTeam
+
+    for team in ReviewTeam.objects.filter(name__in=[t[0] for t in TEAMS], campaign__isnull=True):
+        team_services.team_update(
+            team=team,
+            by=by,
+            name=team.name,
+            leader=None,
+            active_from=team.active_from,
+            active_to=team.active_to,
+            campaign=campaign,
+        )

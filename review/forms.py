@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
 from households.models import Village
-from review.models import ReviewTeam, TeamMembership
+from review.models import Campaign, ReviewTeam, TeamMembership
 from review.selectors import active_team_names, member_candidates, village_choices_for_team
 
 
@@ -24,6 +24,9 @@ class TeamForm(forms.Form):
     leader = UserChoiceField(label="驻村领导", queryset=member_candidates(), required=False, empty_label="（暂不指定）")
     active_from = forms.DateField(label="起始日期", required=False, widget=DateInput)
     active_to = forms.DateField(label="截止日期", required=False, widget=DateInput)
+    campaign = forms.ModelChoiceField(
+        label="专项行动", queryset=Campaign.objects.all(), required=False, empty_label="（不属于专项行动）"
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -37,6 +40,7 @@ class TeamForm(forms.Form):
                 "leader": team.leader_id,
                 "active_from": team.active_from,
                 "active_to": team.active_to,
+                "campaign": team.campaign_id,
             }
         )
 

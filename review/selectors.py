@@ -65,7 +65,7 @@ def _active_links() -> QuerySet[TeamVillage]:
 def _with_details(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
     return (
         _with_period(teams)
-        .select_related("leader")
+        .select_related("leader", "campaign")
         .prefetch_related(
             Prefetch("village_links", queryset=_active_links(), to_attr="active_links"),
             Prefetch(
@@ -108,7 +108,7 @@ def team_list(*, user: User) -> QuerySet[ReviewTeam]:
     teams = teams_visible_to(user=user)
     return (
         _with_period(ReviewTeam.objects.filter(pk__in=teams.values("pk")))
-        .select_related("leader")
+        .select_related("leader", "campaign")
         .annotate(member_count=Count("memberships", distinct=True))
         .prefetch_related(Prefetch("village_links", queryset=_active_links(), to_attr="active_links"))
         .order_by("name")

@@ -25,11 +25,13 @@ from households import idcard
 from households.models import Village
 from households.selectors import forget_scope_cache
 from kanjia import roles
-from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
+from review.models import Campaign, ReviewTeam, Staff, TeamMembership, TeamVillage
 
 VILLAGE_PERMS = ("households.view_village", "households.change_village")
 GROUP_PREFIX = "清理小组·"
 NOT_TEAM_ROLES = (roles.INSPECTOR, roles.DISTRICT, roles.SYSADMIN)
+# `team_update(campaign=KEEP)` (the default) leaves the team's campaign as it is.
+KEEP = object()
 
 
 def _group_name(team_name: str) -> str:
@@ -73,11 +75,12 @@ def team_create(
     leader: AbstractBaseUser | None = None,
     active_from: date | None = None,
     active_to: date | None = None,
+    campaign: Campaign | None = None,
 ) -> ReviewTeam:
     name = _check_name(name)
     _check_dates(active_from, active_to)
     group = Group.objects.create(name=_group_name(name))
-    team = ReviewTeam(name=name, group=group, active_from=active_from, active_to=active_to)
+    team = ReviewTeam(name=name, group=group, active_from=active_from, active_to=active_to, campaign=campaign)
     team._history_user = by
     team.save()
     if leader is not None:
@@ -94,6 +97,7 @@ def team_update(
     leader: AbstractBaseUser | None,
     active_from: date | None,
     active_to: date | None,
+    campaign: Campaign | object | None = KEEP,
 ) -> ReviewTeam:
     name = _check_name(name, exclude_pk=team.pk)
     _check_dates(active_from, active_to)
@@ -101,6 +105,8 @@ def team_update(
         team.group.name = _group_name(name)
         team.group.save(update_fields=["name"])
     team.name, team.active_from, team.active_to = name, active_from, active_to
+    if campaign is not KEEP:
+        team.campaign = campaign
     team._history_user = by
     team.save()
     if leader is not None and leader.pk != team.leader_id:

@@ -59,8 +59,15 @@ class ReviewTeam(models.Model):
     # The Django group that holds the team's object permissions on its villages
     # (guardian, direct-FK table). One group per team, created by `team_create`.
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="review_team", verbose_name="权限组")
-    # campaign: FK to review.Campaign (nullable) will be added by the lead once
-    # `review/models/cases.py` defines Campaign (issue 5).
+    # The campaign (专项行动) the team serves; empty for a standing team.
+    campaign = models.ForeignKey(
+        "review.Campaign",
+        on_delete=models.PROTECT,
+        related_name="teams",
+        verbose_name="专项行动",
+        null=True,
+        blank=True,
+    )
     active_from = models.DateField("起始日期", null=True, blank=True)
     active_to = models.DateField("截止日期", null=True, blank=True)
     villages = models.ManyToManyField(

@@ -43,3 +43,11 @@ def test_demo_teams_are_in_force_today_even_if_loaded_with_the_plans_2021_dates(
     call_command("load_demo")
     assert set(ReviewTeam.objects.values_list("active_to", flat=True)) == {None}
     assert villages_visible_to(user=User.objects.get(username="team1")).count() == 2
+
+
+def test_demo_teams_serve_the_demo_campaign():
+    from review.models import Campaign
+
+    call_command("load_demo")
+    campaign = Campaign.objects.get()
+    assert set(ReviewTeam.objects.values_list("campaign", flat=True)) == {campaign.pk}
