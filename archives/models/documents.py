@@ -287,6 +287,7 @@ class PaymentRollLine(models.Model):
     total = models.DecimalField("合计(元)", **money)
     bank_name = models.CharField("开户银行", max_length=50, blank=True)
     bank_account = models.CharField("银行账号", max_length=32, blank=True)
+    remark = models.CharField("备注", max_length=100, blank=True, help_text="如“渐退期（至2021年12月）”")
 
     class Meta:
         verbose_name = "花名册明细"

@@ -1,12 +1,13 @@
 """Payment rolls: totals equal the sum of household amounts; each roll kept; regeneration shows differences."""
 
 import io
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -16,7 +17,8 @@ from households.models import Household
 from tests.factories import CategoryFactory, HouseholdFactory
 
 pytestmark = pytest.mark.django_db
-JUNE = date(2021, 6, 1)
+THIS_MONTH = timezone.localdate().replace(day=1)
+NEXT_MONTH = (THIS_MONTH + timedelta(days=32)).replace(day=1)
 
 
 @pytest.fixture
@@ -40,13 +42,13 @@ def recipients(village_a, village_b):
     # Not on the roll: stopped, applying, or admitted from a later month.
     HouseholdFactory(village=village_a, status=Household.Status.SUSPENDED, base_amount=Decimal("500"))
     HouseholdFactory(village=village_a, status=Household.Status.APPLYING, base_amount=Decimal("500"))
-    HouseholdFactory(village=village_b, base_amount=Decimal("500"), start_month=date(2021, 7, 1))
+    HouseholdFactory(village=village_b, base_amount=Decimal("500"), start_month=NEXT_MONTH)
     return made
 
 
 def test_totals_equal_the_sum_of_household_amounts(town_officer, recipients, village_a):
-    roll = roll_generate(town=village_a.town, month=date(2021, 6, 15), by=town_officer)
-    assert roll.month == JUNE and roll.sequence == 1
+    roll = roll_generate(town=village_a.town, month=THIS_MONTH.replace(day=15), by=town_officer)
+    assert roll.month == THIS_MONTH and roll.sequence == 1
     paid = Household.objects.filter(pk__in=[h.pk for h in recipients]).aggregate(
         n=Count("id"), persons=Sum("covered_persons"), base=Sum("base_amount"), extra=Sum("extra_amount")
     )
@@ -66,7 +68,7 @@ def test_totals_equal_the_sum_of_household_amounts(town_officer, recipients, vil
 
 
 def test_regenerating_keeps_the_old_roll_and_shows_differences(town_officer, recipients, village_a, village_b):
-    first = roll_generate(town=village_a.town, month=JUNE, by=town_officer)
+    first = roll_generate(town=village_a.town, month=THIS_MONTH, by=town_officer)
     raised, stopped, _ = recipients
     raised.base_amount = Decimal("350.50")
     raised.save()
@@ -74,8 +76,8 @@ def test_regenerating_keeps_the_old_roll_and_shows_differences(town_officer, rec
     stopped.save()
     newcomer = HouseholdFactory(village=village_b, head_name="新户", base_amount=Decimal("100"))
 
-    second = roll_generate(town=village_a.town, month=JUNE, by=town_officer)
-    assert second.sequence == 2 and PaymentRoll.objects.filter(month=JUNE).count() == 2
+    second = roll_generate(town=village_a.town, month=THIS_MONTH, by=town_officer)
+    assert second.sequence == 2 and PaymentRoll.objects.filter(month=THIS_MONTH).count() == 2
     first.refresh_from_db()
     assert first.total == Decimal("1020.50") and first.lines.count() == 3  # unchanged
     diff = roll_diff(roll=second)
@@ -96,5 +98,5 @@ def test_regenerating_keeps_the_old_roll_and_shows_differences(town_officer, rec
 def test_only_the_town_office_generates(district_officer, inspector, team_member_a, village_a):
     for user in (district_officer, inspector, team_member_a):
         with pytest.raises(PermissionDenied):
-            roll_generate(town=village_a.town, month=JUNE, by=user)
+            roll_generate(town=village_a.town, month=THIS_MONTH, by=user)
     assert not PaymentRoll.objects.exists()
