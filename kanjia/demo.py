@@ -44,6 +44,16 @@ ACCOUNTS: list[tuple[str, str, str]] = [
     ("sysadmin", "周管理", roles.SYSADMIN),
 ]
 
+# Staff profile (unit, post) of each demo login; team members' posts are set by load_teams.
+ACCOUNT_PROFILES: dict[str, tuple[str, str]] = {
+    "town": ("镇政府", "民政办工作人员"),
+    "team1": ("镇政府", "驻村干部"),
+    "team2": ("镇政府", "驻村干部"),
+    "district": ("区民政局", "社会救助科工作人员"),
+    "inspector": ("纪委", "纪检监察员"),
+    "sysadmin": ("镇政府", "系统管理员"),
+}
+
 # Demo standards and classes: the real local figures are configured by the office.
 STANDARDS = [
     (Area.RURAL, Decimal("470.00"), date(2021, 1, 1)),
@@ -90,7 +100,21 @@ def load_accounts() -> list[tuple[str, str, str]]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    _account_profiles()
     return ACCOUNTS
+
+
+def _account_profiles() -> None:
+    """A staff profile for every demo login (through the service, with history); existing ones are left alone."""
+    from review.models import Staff
+    from review.teams import staff_upsert
+
+    by = User.objects.get(username="town")
+    for username, full_name, _role in ACCOUNTS:
+        user = User.objects.get(username=username)
+        if not Staff.objects.filter(user=user).exists():
+            unit, post = ACCOUNT_PROFILES[username]
+            staff_upsert(user=user, name=full_name, unit=unit, post=post, by=by)
 
 
 # Seven 清理小组 covering the 14 units two by two, as in the plan (附件1). Every

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 
 from households.models import Village
-from review.models import Campaign, ReviewTeam, TeamMembership
+from review.models import Campaign, ReviewTeam, Staff, TeamMembership
 from review.selectors import active_team_names, member_candidates, village_choices_for_team
 
 
@@ -71,3 +71,21 @@ class VillageForm(forms.Form):
         covering = active_team_names()
         # Say which villages another team covers now: choosing one moves it.
         field.label_from_instance = lambda v: f"{v}（现属“{covering[v.pk]}”，将移交）" if v.pk in covering else str(v)
+
+
+class StaffForm(forms.Form):
+    """A staff profile; the ID number is checked by the service (households.idcard) and shown masked."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    unit = forms.ChoiceField(label="单位", choices=[("", "（请选择）"), *Staff.Unit.choices])
+    post = forms.CharField(label="职务", max_length=50, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    # Never filled in: the stored number is only shown masked. Empty keeps it.
+    id_number = forms.CharField(label="公民身份号码（不修改请留空）", max_length=20, required=False)
+
+    @classmethod
+    def for_person(cls, person: AbstractBaseUser) -> "StaffForm":
+        staff = getattr(person, "staff", None)
+        if staff is None:
+            return cls(initial={"name": person.get_full_name() or person.get_username()})
+        return cls(initial={"name": staff.name, "unit": staff.unit, "post": staff.post, "phone": staff.phone})

@@ -9,7 +9,7 @@ office changes teams. What a team member sees of the registry is decided by
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -158,3 +158,36 @@ def my_households(*, user: User) -> QuerySet:
         .select_related("village", "group")
         .order_by("village__order", "id")
     )
+
+
+# --- Staff profiles (工作人员) ---------------------------------------------------
+# The town-wide roles see every profile; only the town office changes them
+# (`can_manage_teams`). Anyone may see their own. The role shown is the user's
+# Django role group (kanjia.roles), never a copy of it.
+
+
+def can_see_all_staff(*, user: User) -> bool:
+    return user.is_authenticated and user.is_active and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+
+
+def _with_profile(users: QuerySet) -> QuerySet:
+    role_groups = Group.objects.filter(name__in=roles.ALL_ROLES).order_by("name")
+    return users.select_related("staff").prefetch_related(
+        Prefetch("groups", queryset=role_groups, to_attr="role_groups")
+    )
+
+
+def staff_list(*, user: User) -> QuerySet:
+    """Every account with its profile and role groups (3 queries), for the town-wide roles; nobody else."""
+    if not can_see_all_staff(user=user):
+        return get_user_model().objects.none()
+    return _with_profile(get_user_model().objects.all()).order_by("-is_active", "staff__unit", "username")
+
+
+def staff_person(*, user: User, pk: int) -> AbstractBaseUser | None:
+    """The account `pk` with its profile, if `user` may see it (the town-wide roles, or themselves)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if not can_see_all_staff(user=user) and user.pk != pk:
+        return None
+    return _with_profile(get_user_model().objects.filter(pk=pk)).first()

@@ -147,6 +147,7 @@ def team_add_member(*, team: ReviewTeam, user: AbstractBaseUser, role: str, by: 
     membership.role = role
     membership._history_user = by
     membership.save()
+    _ensure_staff(user, role=role, by=by)
     user.groups.add(team.group, Group.objects.get_or_create(name=roles.VILLAGE_TEAM)[0])
     _forget_cached_roles(user)
     if role == TeamMembership.Role.LEADER and team.leader_id != user.pk:
@@ -220,6 +221,25 @@ def _end(link: TeamVillage, *, by: AbstractBaseUser) -> None:
     link._history_user = by
     link.save()
     _revoke(link.team, link.village)
+
+
+def _ensure_staff(user: AbstractBaseUser, *, role: str, by: AbstractBaseUser) -> None:
+    """Every team member has a staff profile: create one from the account (unit by team role,
+    post = the team role), or fill in the post of a profile that has none."""
+    staff = Staff.objects.filter(user=user).first()
+    if staff is None:
+        unit = Staff.Unit.VILLAGE if role == TeamMembership.Role.VILLAGE_CADRE else Staff.Unit.TOWN
+        staff_upsert(user=user, name=user.get_full_name() or user.get_username(), unit=unit, post=role, by=by)
+    elif not staff.post:
+        staff_upsert(
+            user=user,
+            name=staff.name,
+            unit=staff.unit,
+            post=role,
+            phone=staff.phone,
+            id_number=staff.id_number,
+            by=by,
+        )
 
 
 def _forget_cached_roles(user: AbstractBaseUser) -> None:

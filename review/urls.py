@@ -25,6 +25,8 @@ urlpatterns = [
     path("teams/<int:pk>/villages/", views.team_village_add, name="team_village_add"),
     path("teams/<int:pk>/villages/<int:village_id>/remove/", views.team_village_remove, name="team_village_remove"),
     path("my-team/", views.my_team, name="my_team"),
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/<int:user_id>/", views.staff_detail, name="staff_detail"),
     path("relatives/", include("review.relative_urls")),
     path("dynamic/", include("review.dynamic_urls")),
 ]

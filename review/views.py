@@ -6,15 +6,17 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Village
 from review import selectors
 from review import teams as team_services
-from review.forms import MemberForm, TeamForm, VillageForm
+from review.forms import MemberForm, StaffForm, TeamForm, VillageForm
 from review.models import ReviewTeam
 
 NOT_TOWN_OFFICE = "只有镇民政办可以设置清理小组。"
+NOT_STAFF_EDITOR = "只有镇民政办可以修改工作人员信息。"
+NOT_STAFF_READER = "您只能查看本人的工作人员信息。"
 
 
 # --- 清理小组 ------------------------------------------------------------------
@@ -42,7 +44,11 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "review/teams/list.html",
-        {"teams": selectors.team_list(user=request.user), "can_manage": selectors.can_manage_teams(user=request.user)},
+        {
+            "teams": selectors.team_list(user=request.user),
+            "can_manage": selectors.can_manage_teams(user=request.user),
+            "can_see_staff": selectors.can_see_all_staff(user=request.user),
+        },
     )
 
 
@@ -64,7 +70,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, team: ReviewTeam, **forms) -> HttpResponse:
     can_manage = selectors.can_manage_teams(user=request.user)
-    context = {"team": team, "can_manage": can_manage}
+    context = {"team": team, "can_manage": can_manage, "can_see_staff": selectors.can_see_all_staff(user=request.user)}
     if can_manage:
         context |= {
             "team_form": forms.get("team_form") or TeamForm.for_team(team),
@@ -175,5 +181,65 @@ def my_team(request: HttpRequest) -> HttpResponse:
             "page": page,
             "village_id": int(village_id) if village_id.isdigit() else None,
             "query_string": f"village={village_id}" if village_id.isdigit() else "",
+        },
+    )
+
+
+# --- 工作人员 ------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def staff_list(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_see_all_staff(user=request.user):
+        raise PermissionDenied(NOT_STAFF_READER)
+    page = Paginator(selectors.staff_list(user=request.user), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "review/staff/list.html",
+        {"page": page, "can_edit": selectors.can_manage_teams(user=request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A person's profile: the town-wide roles and the person may look; only the town office changes it."""
+    if not selectors.can_see_all_staff(user=request.user) and request.user.pk != user_id:
+        raise PermissionDenied(NOT_STAFF_READER)
+    person = selectors.staff_person(user=request.user, pk=user_id)
+    if person is None:
+        raise Http404
+    can_edit = selectors.can_manage_teams(user=request.user)
+    if request.method not in ("GET", "HEAD") and not can_edit:
+        raise PermissionDenied(NOT_STAFF_EDITOR)
+    form = StaffForm(request.POST) if request.method == "POST" else StaffForm.for_person(person)
+    if request.method == "POST" and form.is_valid():
+        staff = getattr(person, "staff", None)
+        data = form.cleaned_data
+        try:
+            team_services.staff_upsert(
+                user=person,
+                name=data["name"],
+                unit=data["unit"],
+                post=data["post"],
+                phone=data["phone"],
+                id_number=data["id_number"] or (staff.id_number if staff else ""),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "已保存工作人员信息。")
+            return redirect("review:staff_detail", user_id=person.pk)
+    return render(
+        request,
+        "review/staff/detail.html",
+        {
+            "person": person,
+            "staff": getattr(person, "staff", None),
+            "form": form,
+            "can_edit": can_edit,
+            "can_see_all": selectors.can_see_all_staff(user=request.user),
         },
     )

@@ -122,6 +122,12 @@ TARGETS: dict[str, Target] = {
     "review:team_village_remove": Target(
         lambda w: {"pk": w.team_b.pk, "village_id": w.village_b.pk}, post=lambda w, f: {}
     ),
+    # --- review: staff profiles (team member B's; the town-wide roles look, only the town office edits) ---
+    "review:staff_detail": Target(
+        lambda w: {"user_id": w.team_member_b.pk},
+        post=lambda w, f: {**f, "name": "乙组组员", "unit": "村委会", "phone": "13800000000"},
+        audience=TOWN_WIDE,
+    ),
     # --- households (household_b is in village B, with one member and one open flag) ---
     "households:detail": Target(lambda w: {"pk": w.household_b.pk}),
     "households:history": Target(lambda w: {"pk": w.household_b.pk}),
