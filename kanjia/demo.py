@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.db.models import Q
 
 from households.models import Area, Category, Standard, Town, Village, VillageGroup
 from kanjia import roles
@@ -232,6 +233,23 @@ def load_teams() -> list[str]:
 # number of synthetic households spread over the 14 units.
 DEMO_PROPERTY_RULES = [("住房不超过1套", "住房", 1), ("无营业用房", "营业用房", 0)]
 DEMO_HOUSEHOLDS = 300
+
+
+def load_declarations() -> int:
+    """Demo staff who handle cases have declared "无近亲属享受低保", so the demo pipeline
+    can be walked through at once; a real account must declare before acting (the gate)."""
+    from review.relatives import declare_none, has_declaration
+
+    acting = User.objects.filter(
+        Q(groups__name__in=(roles.TOWN_OFFICE, roles.VILLAGE_TEAM, roles.DISTRICT)) | Q(team_memberships__isnull=False)
+    ).distinct()
+    by = User.objects.get(username="town")
+    declared = 0
+    for user in acting.order_by("pk"):
+        if not has_declaration(user=user):
+            declare_none(user=user, by=by)
+            declared += 1
+    return declared
 
 
 def load_households() -> int:

@@ -75,3 +75,12 @@ def test_demo_has_a_launched_campaign_with_cases_for_the_teams():
     assert cases.exists()
     assert not cases.filter(team__isnull=True).exists()  # every village has a team
     assert cases.count() == cases.values("household").distinct().count()
+
+
+def test_demo_staff_who_handle_cases_have_declared_so_the_pipeline_can_be_tried():
+    from review.relatives import has_declaration
+
+    call_command("load_demo")
+    for username in ("town", "team1", "team2", "district"):
+        assert has_declaration(user=User.objects.get(username=username))
+    assert not has_declaration(user=User.objects.get(username="inspector"))  # reads only

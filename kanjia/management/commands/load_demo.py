@@ -10,6 +10,7 @@ class Command(BaseCommand):
         town = demo.load_places()
         accounts = demo.load_accounts()
         teams = demo.load_teams()
+        declared = demo.load_declarations()
         households = demo.load_households()
         cases = demo.load_campaign()
         self.stdout.write(f"{town.name}: {town.villages.count()} 个村(社区)")
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         for username, full_name, role in accounts:
             self.stdout.write(f"  {username:<10} {full_name}  {role}")
         self.stdout.write(f"清理小组 {len(teams)} 个，覆盖 14 个村(社区)（team1 属第一组，team2 属第二组）。")
+        if declared:
+            self.stdout.write(f"{declared} 名演示工作人员已申报“无近亲属享受低保”（真实账号须本人先申报才能办案）。")
         if households:
             self.stdout.write(f"已生成 {households} 户合成低保户（虚构人员）。")
         if cases:
