@@ -293,7 +293,7 @@ def _new_triggers(rows: list[RecheckTrigger]) -> int:
 
 def collect_triggers(*, today: date | None = None) -> int:
     """Record deaths, pending roster flags and objections to closed cases of in-care households."""
-    from publicity.models import Objection  # publicity builds on review: import at use
+    from publicity.models import Objection, PublicityRound  # publicity builds on review: import at use
 
     today = _today(today)
     active = Q(household__status=Household.Status.ACTIVE)
@@ -326,8 +326,13 @@ def collect_triggers(*, today: date | None = None) -> int:
                 due_on=raised + timedelta(days=TRIGGER_DAYS),
             )
         )
+    # Only objections raised against the finished case, i.e. on the long-term board (第三榜, which
+    # lists finished cases only). Those of 第一、二榜 were settled inside the case's own pipeline
+    # (returned on 成立); counting them once the case closes would open a needless second re-check.
     objections = Objection.objects.filter(
-        Q(case__household__status=Household.Status.ACTIVE), case__status=Status.DONE
+        Q(case__household__status=Household.Status.ACTIVE),
+        case__status=Status.DONE,
+        round__number=PublicityRound.Number.THIRD,
     ).select_related("case")
     for o in objections:
         rows.append(

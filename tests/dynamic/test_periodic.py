@@ -216,3 +216,107 @@ def test_grace_period_only_for_an_income_stop(stopped_case, town_officer, team_m
     with pytest.raises(ValidationError) as exc:
         dynamic.grace_start(case=stopped_case, months=3, by=town_officer)
     assert "收入超过保障标准" in str(exc.value)
+
+
+# --- Objection trigger (through the real publicity services) -------------------------------
+
+
+def _rejected_round_one_objection(case, crew, town_officer):
+    """第一榜 lists `case`, an objection is registered and found 不成立, the round closes and moves it on."""
+    from django.test import override_settings
+
+    from publicity import objections, rounds
+    from review.workflow import registration_sign, stage_save
+    from tests.review_cases.conftest import appraisal_data, days_ago
+
+    case = drive(case, "民主评议", crew)
+    stage_save(case=case, by=crew.cadre, data=appraisal_data())
+    for member in crew.all:
+        registration_sign(case=case, by=member)
+    draft = rounds.round_prepare(campaign=case.campaign, village=case.household.village, number=1, by=town_officer)
+    round_ = rounds.round_open(round=draft, by=town_officer, starts_on=days_ago(10))
+    objection = objections.objection_register(
+        round=round_,
+        case=case,
+        by=town_officer,
+        received_on=days_ago(9),
+        channel="电话",
+        content="家中有人在外务工",
+        anonymous=True,
+    )
+    objections.objection_handle(
+        objection=objection,
+        by=town_officer,
+        investigation="入户核实，务工收入已计入。",
+        result="不成立",
+        reply="经核实，反映情况已计入家庭收入。",
+        replied_on=days_ago(8),
+    )
+    with override_settings(PUBLICITY_ENFORCE_ROUNDS=True):
+        assert rounds.round_close(round=round_, by=town_officer).passed == 1
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.django_db
+def test_an_objection_on_the_long_term_board_triggers_one_recheck(
+    campaign, crew, town_officer, district_officer, village_a
+):
+    from publicity import objections, rounds
+    from review.dynamic_selectors import open_rechecks
+
+    household = elderly_household(village_a, start=date(2026, 1, 1))  # not due by rhythm
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    case = drive(Case.objects.get(household=household), "办结", crew, town=town_officer, district=district_officer)
+    assert (case.outcome, Household.objects.get(pk=household.pk).status) == ("维持", "在保")
+    today = timezone.localdate()
+    dynamic.run_daily(today=today)
+    assert not PeriodicRecheck.objects.filter(household=household).exists()
+
+    # 第三榜 (long-term, on the village board) lists the finished case; someone objects.
+    draft = rounds.round_prepare(campaign=campaign, village=village_a, number=3, by=town_officer)
+    board = rounds.round_open(round=draft, by=town_officer, starts_on=today)
+    objections.objection_register(
+        round=board,
+        case=case,
+        by=town_officer,
+        received_on=today,
+        channel="来访",
+        content="该户儿子在城里买了房",
+        objector_name="李某",
+    )
+
+    first = dynamic.run_daily(today=today)
+    second = dynamic.run_daily(today=today)
+
+    assert (first["triggers"], first["cases_created"]) == (1, 1)
+    assert (second["triggers"], second["cases_created"]) == (0, 0)
+    # The office's list of due re-checks shows it, with the objection as the reason and a month to do it.
+    [due] = open_rechecks(user=town_officer, today=today)
+    assert (due.household, due.reasons, due.due_on) == (household, "异议", today + timedelta(days=30))
+    assert (due.case.kind, due.case.status, due.case.team) == (Case.Kind.PERIODIC, "受理", crew.team)
+    assert "该户儿子在城里买了房" in RecheckTrigger.objects.get(household=household).detail
+
+
+@pytest.mark.django_db
+def test_an_objection_settled_during_the_pipeline_triggers_no_recheck_once_the_case_is_done(
+    campaign, crew, town_officer, district_officer, village_a
+):
+    """An objection handled in 第一榜 was part of that case's own re-check; finishing the case must
+    not open another re-check for it."""
+    household = elderly_household(village_a, start=date(2026, 1, 1))  # not due by rhythm
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    case = _rejected_round_one_objection(Case.objects.get(household=household), crew, town_officer)
+    assert case.status == "镇审核"
+    case = drive(case, "区审批", crew, town=town_officer, district=district_officer)
+    from review.workflow import case_advance
+
+    visit = {"home_visit_on": timezone.localdate(), "home_visit_note": "入户核查，情况属实。"}
+    case = case_advance(case=case, action="approve", by=district_officer, data=district_data(**visit))
+    assert case.status == "办结"
+
+    run = dynamic.run_daily(today=timezone.localdate())
+
+    assert (run["triggers"], run["cases_created"]) == (0, 0)
+    from review.dynamic_selectors import open_rechecks
+
+    assert not open_rechecks(user=town_officer).exists()
