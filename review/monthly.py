@@ -186,6 +186,7 @@ def table_rows(data: dict) -> list[list]:
                 _change(r["persons"], r["prev_persons"]),
                 _change(r["amount"], r["prev_amount"]),
                 r["new"],
+                Decimal(r["new_amount"]),
                 r["adjusted"],
                 r["stopped"],
             ]
@@ -205,6 +206,7 @@ TABLE_HEADER = [
     "人数增减",
     "金额增减(元)",
     "本月新纳入",
+    "本月新纳入金额(元)",
     "本月调整",
     "本月停保",
 ]

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from households.models import Household
+from households.models import Household, ReviewFlag
 from review import campaigns, monthly
 from review.dynamic import add_months, month_start
 from review.models import Case, DistrictApproval, MonthlyAnalysisItem, MonthlyReport
@@ -162,3 +162,114 @@ def test_monthly_analysis_picks_by_rule_and_by_hand_and_records_findings(
     analysis.refresh_from_db()
     assert analysis.findings == "本月办理规范。"
     assert analysis.items.count() == 2
+
+
+# --- 新纳入, 调整 and 停保 columns against the month's decisions ---------------------------------
+
+
+@pytest.fixture
+def crew_b(team_b, team_member_b, town_officer):
+    """Village B's team of three, so its cases can be driven too."""
+    from review import teams
+    from review.models import TeamMembership
+    from tests.conftest import make_user
+    from tests.dynamic.conftest import Crew
+
+    leader = make_user("leader_b", None, full_name="乙组组长")
+    village_cadre = make_user("cadre_b", None, full_name="乙村村干部")
+    teams.team_add_member(team=team_b, user=leader, role=TeamMembership.Role.LEADER, by=town_officer)
+    teams.team_add_member(team=team_b, user=village_cadre, role=TeamMembership.Role.VILLAGE_CADRE, by=town_officer)
+    return Crew(team=team_b, leader=leader, cadre=team_member_b, village_cadre=village_cadre)
+
+
+def _decide(case, crew, town_officer, district_officer, **decision):
+    case = drive(case, "区审批", crew, town=town_officer, district=district_officer)
+    return case_advance(case=case, action="approve", by=district_officer, data=district_data(**decision))
+
+
+def _sheet(report, name: str) -> list[tuple]:
+    book = load_workbook(io.BytesIO(report.xlsx.open("rb").read()), read_only=True)
+    return list(book[name].iter_rows(values_only=True))
+
+
+def test_new_adjusted_and_stopped_columns_show_the_months_decisions_per_village(
+    campaign, crew, crew_b, town_officer, district_officer, village_a, village_b, media
+):
+    today = timezone.localdate()
+    last_month = add_months(THIS_MONTH, -1)
+    # (village, crew, kind, decision); "申请" = a missed household's new application found in the campaign.
+    plan = [
+        (village_a, crew, "申请", {"outcome": "新纳入", "base_amount": Decimal("320.00")}),
+        (
+            village_a,
+            crew,
+            "申请",
+            {"outcome": "新纳入", "base_amount": Decimal("280.00"), "extra_amount": Decimal("60.00")},
+        ),
+        (village_a, crew, "复核", {"outcome": "调整", "base_amount": Decimal("350.00")}),
+        (village_a, crew, "复核", {"outcome": "维持"}),
+        (village_a, crew, "复核", {"outcome": "停保", "stop_reason": 5}),
+        # Decided last month: paid from this month, but not one of this month's decisions.
+        (village_a, crew, "复核", {"outcome": "调整", "base_amount": Decimal("390.00"), "decided_on": last_month}),
+        (village_a, crew, "申请", {"outcome": "新纳入", "base_amount": Decimal("500.00"), "decided_on": last_month}),
+        (
+            village_b,
+            crew_b,
+            "申请",
+            {"outcome": "新纳入", "base_amount": Decimal("410.00"), "extra_amount": Decimal("40.00")},
+        ),
+        (village_b, crew_b, "复核", {"outcome": "调整", "base_amount": Decimal("260.00")}),
+        (village_b, crew_b, "复核", {"outcome": "调整", "base_amount": Decimal("240.00")}),
+        (village_b, crew_b, "复核", {"outcome": "停保", "stop_reason": 8}),
+    ]
+    households = []
+    for village, _, kind, _ in plan:
+        status = Household.Status.APPLYING if kind == "申请" else Household.Status.ACTIVE
+        household = HouseholdFactory(village=village, status=status, base_amount=Decimal("300.00"))
+        MemberFactory(household=household, born=born(date(1950, 1, 1)))
+        households.append(household)
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    for household, (_, team, kind, decision) in zip(households, plan, strict=True):
+        if kind == "申请":
+            case = campaigns.application_create(household=household, by=team.cadre, campaign=campaign)
+        else:
+            case = Case.objects.get(campaign=campaign, household=household)
+        _decide(case, team, town_officer, district_officer, **{"decided_on": today, **decision})
+
+    report = monthly.generate_report(town=village_a.town, month=THIS_MONTH)
+
+    def expected(village) -> dict:
+        mine = [d for v, _, _, d in plan if v == village and d.get("decided_on", today) >= THIS_MONTH]
+        admitted = [d for d in mine if d["outcome"] == "新纳入"]
+        return {
+            "本月新纳入": len(admitted),
+            "本月新纳入金额(元)": sum((d["base_amount"] + d.get("extra_amount", 0) for d in admitted), Decimal("0")),
+            "本月调整": sum(d["outcome"] == "调整" for d in mine),
+            "本月停保": sum(d["outcome"] == "停保" for d in mine),
+        }
+
+    a, b = expected(village_a), expected(village_b)
+    assert a == {"本月新纳入": 2, "本月新纳入金额(元)": Decimal("660.00"), "本月调整": 1, "本月停保": 1}
+    assert b == {"本月新纳入": 1, "本月新纳入金额(元)": Decimal("450.00"), "本月调整": 2, "本月停保": 1}
+    # What the office reads: the Excel file's village table (the page and the PDF show the same rows).
+    header, *rows = _sheet(report, "各村汇总")
+    assert list(header) == monthly.TABLE_HEADER
+    shown = {row[0]: {name: row[header.index(name)] for name in a} for row in rows}
+    assert shown[village_a.name] == a
+    assert shown[village_b.name] == b
+    assert shown["合计"] == {name: a[name] + b[name] for name in a}
+    assert [list(r) for r in rows] == monthly.table_rows(report.figures)
+    # 停保 by reason is a town-wide table (one row per reason), not split by village.
+    reasons = dict(_sheet(report, "停保原因")[1:])
+    assert reasons[ReviewFlag.Kind(5).label] == reasons[ReviewFlag.Kind(8).label] == 1
+    assert sum(reasons.values()) == 2
+    # Last month's report has the two decisions taken then.
+    previous = monthly.generate_report(town=village_a.town, month=last_month)
+    header, *rows = _sheet(previous, "各村汇总")
+    row = next(r for r in rows if r[0] == village_a.name)
+    assert [row[header.index(n)] for n in ("本月新纳入", "本月新纳入金额(元)", "本月调整", "本月停保")] == [
+        1,
+        Decimal("500.00"),
+        1,
+        0,
+    ]
