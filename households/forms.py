@@ -7,6 +7,8 @@ Existing ID numbers and bank accounts are never sent back to the browser: the
 field is left empty with the masked value as a hint, and empty means "keep".
 """
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -157,20 +159,77 @@ class AssetForm(StyledMixin, NoModelValidation, forms.ModelForm):
         self.style()
 
 
+HOUSEHOLD_INCOME = "household"
+NEW_MEMBER = "new-"
+
+
+@dataclass(frozen=True)
+class NewMemberRef:
+    """An income row's member that is being added in the same submit: the member formset's row index."""
+
+    index: int
+
+
 class IncomeForm(StyledMixin, NoModelValidation, forms.ModelForm):
+    """An income row. Its member may be a stored member or one added in the same submit.
+
+    The edit page is rendered before any new member exists, so a new member
+    cannot be offered on the first submit. When the submit adds members, a new
+    income row left at the default is therefore refused with a message (nothing
+    is saved, everything entered comes back) and the new members are offered,
+    next to an explicit "家庭" choice: an income meant for the new member is
+    never silently stored as household income.
+    """
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    member = forms.ChoiceField(
+        label="成员",
+        required=False,
+        error_messages={"invalid_choice": "所选成员不在本户（或本次已删除），请重新选择这项收入属于谁。"},
+    )
 
     class Meta:
         model = IncomeItem
         fields = ["member", "kind", "counted", "monthly_amount", "source", "period_start", "period_end"]
         widgets = {"period_start": DATE, "period_end": DATE}
 
-    def __init__(self, *args, members: QuerySet[Member] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        members: QuerySet[Member] | None = None,
+        new_members: dict[int, str] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members if members is not None else Member.objects.none()
-        self.fields["member"].empty_label = "家庭（不指定成员）"
-        self.fields["member"].help_text = "新增成员的收入请在保存成员后再登记"
+        self.stored_members = {m.pk: m for m in (members if members is not None else [])}
+        self.new_members = new_members or {}
+        stored_row = self.initial.get("id") or (self.is_bound and self.data.get(self.add_prefix("id")))
+        self.must_choose = bool(self.new_members) and not stored_row
+        field = self.fields["member"]
+        if self.must_choose:
+            field.choices = [("", "（请选择收入归属）"), (HOUSEHOLD_INCOME, "家庭（不指定成员）")]
+        else:
+            field.choices = [("", "家庭（不指定成员）")]
+        field.choices += [(str(pk), m.name) for pk, m in self.stored_members.items()]
+        field.choices += [(f"{NEW_MEMBER}{i}", f"{name}（本次新增）") for i, name in self.new_members.items()]
+        field.help_text = "新增的成员在此按行号列出，提交一次后按姓名列出"
         self.style()
+
+    def clean_member(self) -> Member | NewMemberRef | None:
+        value = self.cleaned_data["member"]
+        if value == HOUSEHOLD_INCOME:
+            return None
+        if not value:
+            if self.must_choose:
+                names = "、".join(self.new_members.values())
+                raise ValidationError(
+                    f"本次同时新增了成员{names}，请在此选择这项收入属于谁（新增成员已列入选项）；"
+                    "属于全家的收入请选“家庭（不指定成员）”。"
+                )
+            return None
+        if value.startswith(NEW_MEMBER):
+            return NewMemberRef(int(value.removeprefix(NEW_MEMBER)))
+        return self.stored_members[int(value)]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -235,10 +294,35 @@ def income_formset(*, data=None, household: Household | None = None) -> forms.Ba
     factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]
     initial = [
-        {**{f: getattr(i, f) for f in fields}, "member": i.member_id, "id": i.pk} for i in _all(household, "incomes")
+        {**{f: getattr(i, f) for f in fields}, "member": str(i.member_id or ""), "id": i.pk}
+        for i in _all(household, "incomes")
     ]
     members = household.members.all() if household else Member.objects.none()
-    return factory(data=data, prefix="incomes", initial=initial, form_kwargs={"members": members})
+    if data is None:
+        # Before the first submit the new members have no names yet: offer the member rows the page shows.
+        stored = len(members)
+        rows = len(member_formset(household=household).forms)
+        new_members = {i: f"成员栏第 {i + 1} 行" for i in range(stored, rows)}
+    else:
+        new_members = _new_members(data)
+    form_kwargs = {"members": members, "new_members": new_members}
+    return factory(data=data, prefix="incomes", initial=initial, form_kwargs=form_kwargs)
+
+
+def _new_members(data) -> dict[int, str]:
+    """{member row index: name} of the members this submit adds (named, not stored, not deleted)."""
+    if data is None:
+        return {}
+    try:
+        total = min(int(data.get("members-TOTAL_FORMS") or 0), 1000)
+    except ValueError:
+        return {}
+    found = {}
+    for i in range(total):
+        name = (data.get(f"members-{i}-name") or "").strip()
+        if name and not data.get(f"members-{i}-id") and not data.get(f"members-{i}-DELETE"):
+            found[i] = name
+    return found
 
 
 def _all(household: Household | None, related: str) -> list:
@@ -257,11 +341,19 @@ def _rows(formset: forms.BaseFormSet) -> list[dict]:
 
 
 def to_input(*, form: HouseholdForm, members, assets, incomes) -> HouseholdInput:
+    member_rows = _rows(members)
+    # Member formset row index -> position in member_rows, for incomes of members added now.
+    kept = [i for i, f in enumerate(members.forms) if f.initial.get("id") or f.has_changed()]
+    position = {index: n for n, index in enumerate(kept)}
+    income_rows = _rows(incomes)
+    for row in income_rows:
+        if isinstance(row.get("member"), NewMemberRef):
+            row["member_row"] = position.get(row.pop("member").index)
     return HouseholdInput(
         fields=form.household_fields(),
-        members=_rows(members),
+        members=member_rows,
         assets=_rows(assets),
-        incomes=_rows(incomes),
+        incomes=income_rows,
     )
 
 

@@ -60,7 +60,9 @@ class HouseholdInput:
     the stored value). Each row of `members`, `assets` and `incomes` is a dict of
     that model's fields plus `id` (None for a new row) and `delete`. A member
     row's `id_number` may be empty for an existing member: the stored number is
-    kept (forms show it masked).
+    kept (forms show it masked). An income row for a member added in the same
+    save carries `member_row` (that member's position in `members`) instead of
+    `member`.
     """
 
     fields: dict[str, Any]
@@ -105,10 +107,13 @@ def _apply(obj, values: dict[str, Any], allowed: frozenset[str]) -> None:
         setattr(obj, name, values[name])
 
 
-def _members(household: Household, rows: list[dict], errors: list[str]) -> tuple[list[Member], list[Member]]:
+def _members(
+    household: Household, rows: list[dict], errors: list[str]
+) -> tuple[list[Member], list[Member], dict[int, Member]]:
+    """(members kept, members dropped, {row position: member kept}) from the member rows."""
     existing = {m.pk: m for m in household.members.all()} if household.pk else {}
-    keep, drop = [], []
-    for row in rows:
+    keep, drop, by_row = [], [], {}
+    for position, row in enumerate(rows):
         member = existing.get(row.get("id")) if row.get("id") else Member(household=household)
         if member is None:
             errors.append("要修改的家庭成员不属于此户。")
@@ -127,7 +132,23 @@ def _members(household: Household, rows: list[dict], errors: list[str]) -> tuple
                 continue
             member.id_number, member.sex, member.birth_date = info.number, info.sex, info.birth_date
         keep.append(member)
-    return keep, drop
+        by_row[position] = member
+    return keep, drop, by_row
+
+
+def _link_new_members(rows: list[dict], by_row: dict[int, Member], errors: list[str]) -> list[dict]:
+    """Income rows whose `member_row` names a member row of this same save get that (maybe unsaved) member."""
+    linked = []
+    for row in rows:
+        if "member_row" in row:
+            row = dict(row)
+            member = by_row.get(row.pop("member_row"))
+            if member is None:
+                errors.append("有收入项目所属的新增成员未能登记（已删除或信息有误），请重新选择这项收入属于谁。")
+                continue
+            row["member"] = member
+        linked.append(row)
+    return linked
 
 
 def _check_members(household: Household, members: list[Member], errors: list[str]) -> None:
@@ -167,13 +188,16 @@ def _save(*, household: Household, data: HouseholdInput, by) -> Household:
     _apply(household, data.fields, HOUSEHOLD_FIELDS)
     if household.group_id and household.group.village_id != household.village_id:
         errors.append("所选的组不属于所选的村(社区)。")
-    members, dropped_members = _members(household, data.members, errors)
+    members, dropped_members, members_by_row = _members(household, data.members, errors)
     _check_members(household, members, errors)
     assets, dropped_assets = _rows(household, Asset, "assets", data.assets, ASSET_FIELDS, errors)
-    incomes, dropped_incomes = _rows(household, IncomeItem, "incomes", data.incomes, INCOME_FIELDS, errors)
+    income_rows = _link_new_members(data.incomes, members_by_row, errors)
+    incomes, dropped_incomes = _rows(household, IncomeItem, "incomes", income_rows, INCOME_FIELDS, errors)
     kept_ids = {m.pk for m in members if m.pk}
+    added = {id(m) for m in members if not m.pk}
     for item in incomes:
-        if item.member is not None and item.member.pk not in kept_ids:
+        member = item.member
+        if member is not None and (member.pk not in kept_ids if member.pk else id(member) not in added):
             errors.append(f"收入项目“{item.get_kind_display()}”所属成员不在本户或已被删除。")
     if errors:
         raise ValidationError(errors)

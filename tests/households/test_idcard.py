@@ -68,3 +68,28 @@ def test_wrong_length_names_the_length():
 
 def test_mask_shows_first_six_and_last_four():
     assert idcard.mask(VALID) == VALID[:6] + "********" + VALID[-4:]
+
+
+def _with_check(first17: str) -> str:
+    return first17 + idcard.check_char(first17)
+
+
+@pytest.mark.parametrize("region", ["002002", "992002", "000000", "510000"])
+def test_unknown_region_code_names_the_code(region):
+    # 00 and 99 are no province; 510000 is a province with no prefecture or county.
+    # The check character is right, so only the region code is at fault.
+    number = _with_check(f"{region}19600315001")
+    assert message(number) == f"身份证号码前 6 位地区码 {region} 不是有效的行政区划代码。"
+
+
+def test_known_region_codes_other_than_yanjiang_are_accepted():
+    assert idcard.parse(_with_check("11010519491231002")).number.startswith("110105")
+
+
+def test_birth_before_1900_says_so():
+    number = _with_check("51200218991231001")
+    assert message(number) == "身份证号码中的出生日期 1899-12-31 不合理（早于1900年或晚于今天）。"
+
+
+def test_birth_on_first_day_of_1900_is_accepted():
+    assert idcard.parse(_with_check("51200219000101001")).birth_date == date(1900, 1, 1)

@@ -12,7 +12,14 @@ from guardian.shortcuts import assign_perm
 from households import idcard
 from households.models import Household, Member, ReviewFlag
 from kanjia.models import AccessLog
-from tests.factories import HouseholdFactory, MemberFactory, StandardFactory, VillageFactory, VillageGroupFactory
+from tests.factories import (
+    CategoryFactory,
+    HouseholdFactory,
+    MemberFactory,
+    StandardFactory,
+    VillageFactory,
+    VillageGroupFactory,
+)
 from tests.households.helpers import edit_post_data
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +90,85 @@ def test_filters_village_status_area_flag_and_sort(client, town_officer, village
     assert list_names(client.get("/households/", {"flag": "1"})) == []
     assert list_names(client.get("/households/", {"sort": "head"})) == ["乙", "甲"]  # 乙 < 甲 in code points
     assert list_names(client.get("/households/", {"sort": "bogus", "village": "x"})) == ["甲", "乙"]
+
+
+def test_group_filter_narrows_the_list_to_that_group(client, town_officer, village):
+    g1 = VillageGroupFactory(village=village, number=1)
+    g2 = VillageGroupFactory(village=village, number=2)
+    make_household(village, "一组户", group=g1)
+    make_household(village, "二组户", group=g2)
+    make_household(village, "未分组户")
+    client.force_login(town_officer)
+    response = client.get("/households/", {"village": village.pk, "group": g2.pk})
+    assert list_names(response) == ["二组户"]
+    assert f'<option value="{g2.pk}" selected>' in response.content.decode()
+    assert list_names(client.get("/households/", {"village": village.pk, "group": g1.pk})) == ["一组户"]
+
+
+def test_invalid_group_filter_is_ignored_and_not_shown_as_chosen(client, town_officer, village):
+    """The code ignores a group it cannot offer (no message): the list is what the other filters give."""
+    other = VillageFactory(town=village.town, name="树林村")
+    mine = VillageGroupFactory(village=village, number=1)
+    theirs = VillageGroupFactory(village=other, number=1)
+    make_household(village, "本村一组", group=mine)
+    make_household(other, "树林一组", group=theirs)
+    client.force_login(town_officer)
+    # A group of another village: the village filter still applies, the group is dropped.
+    response = client.get("/households/", {"village": village.pk, "group": theirs.pk})
+    assert response.status_code == 200
+    assert list_names(response) == ["本村一组"]
+    assert "group" in response.context["form"].errors
+    assert " selected>" not in response.content.decode().split('name="group"')[1].split("</select>")[0]
+    # The group list is offered only once a village is chosen: a group alone is ignored.
+    assert sorted(list_names(client.get("/households/", {"group": mine.pk}))) == ["本村一组", "树林一组"]
+    # Not a number, or no such group: ignored too.
+    for bogus in ("abc", "999999"):
+        assert list_names(client.get("/households/", {"village": village.pk, "group": bogus})) == ["本村一组"]
+
+
+def test_team_member_cannot_use_another_villages_group(client, team_member_a, village, team_village):
+    outside = VillageGroupFactory(village=village, number=3)
+    inside = VillageGroupFactory(village=team_village, number=1)
+    make_household(village, "外村三组户", group=outside)
+    make_household(team_village, "本村一组户", group=inside)
+    client.force_login(team_member_a)
+    for params in (
+        {"village": village.pk, "group": outside.pk},
+        {"village": team_village.pk, "group": outside.pk},
+        {"group": outside.pk},
+    ):
+        response = client.get("/households/", params)
+        assert response.status_code == 200
+        assert list_names(response) == ["本村一组户"], params
+        body = response.content.decode()
+        assert "外村三组户" not in body and "陡岩村" not in body
+    # The other village's groups are never offered in the select either.
+    form = client.get("/households/", {"village": village.pk}).context["form"]
+    assert list(form.fields["group"].queryset) == []
+    assert list_names(client.get("/households/", {"village": team_village.pk, "group": inside.pk})) == ["本村一组户"]
+
+
+def test_category_filter_narrows_the_list_and_ignores_unknown_values(client, town_officer, village):
+    disabled = CategoryFactory(town=village.town, name="重残类")
+    elderly = CategoryFactory(town=village.town, name="高龄类")
+    make_household(village, "重残户", category=disabled)
+    make_household(village, "高龄户", category=elderly)
+    make_household(village, "不分类户")
+    client.force_login(town_officer)
+    response = client.get("/households/", {"category": disabled.pk})
+    assert list_names(response) == ["重残户"]
+    assert f'<option value="{disabled.pk}" selected>重残类</option>' in response.content.decode()
+    assert list_names(client.get("/households/", {"category": elderly.pk, "village": village.pk})) == ["高龄户"]
+    # A category with no household gives an empty list with the usual Chinese notice.
+    empty = CategoryFactory(town=village.town, name="单亲类")
+    response = client.get("/households/", {"category": empty.pk})
+    assert list_names(response) == [] and "没有符合条件的低保户。" in response.content.decode()
+    # An unknown or malformed category is ignored (no error page, no message): the whole list.
+    for bogus in ("999999", "abc", "-1"):
+        response = client.get("/households/", {"category": bogus})
+        assert response.status_code == 200
+        assert sorted(list_names(response)) == ["不分类户", "重残户", "高龄户"], bogus
+        assert "category" in response.context["form"].errors
 
 
 def test_list_query_count_does_not_grow_with_households(client, town_officer, village, django_assert_num_queries):
@@ -179,6 +265,7 @@ def test_create_household_with_members_assets_incomes(client, town_officer, vill
             "assets-0-kind": "小轿车",
             "assets-0-quantity": "1",
             "assets-0-value": "30000",
+            "incomes-0-member": "new-0",  # offered before the first submit as 成员栏第 1 行
             "incomes-0-kind": "工资性收入",
             "incomes-0-monthly_amount": "200",
             "incomes-0-counted": "on",
@@ -195,6 +282,7 @@ def test_create_household_with_members_assets_incomes(client, town_officer, vill
         1,
     )
     assert h.head.birth_date == date(1950, 2, 3)
+    assert h.incomes.get().member == h.head
     assert h.flags.filter(kind=ReviewFlag.Kind.VEHICLE).exists()
     assert h.history.first().history_user == town_officer
 
@@ -227,6 +315,118 @@ def test_bad_input_keeps_the_form_and_saves_nothing(client, town_officer, villag
     assert "未保存" in body and "王小妹" in body  # the form comes back filled in
     h.refresh_from_db()
     assert (h.address, h.members.count(), h.version) == ("测试地址", 1, 1)
+
+
+NEW_MEMBER_ROW = {
+    "members-1-name": "王小妹",
+    "members-1-relation": "子女",
+    "members-1-health": "健康",
+    "members-1-work_capacity": "有劳动能力",
+    "members-1-employment": "务工",
+}
+NEW_INCOME_ROW = {"incomes-0-kind": "工资性收入", "incomes-0-monthly_amount": "1500", "incomes-0-counted": "on"}
+
+
+def _member_choices(response, row: int = 0) -> dict[str, str]:
+    return {str(v): label for v, label in response.context["incomes"].forms[row].fields["member"].choices}
+
+
+def test_income_of_a_member_added_in_the_same_submit_is_never_filed_as_household_income(client, town_officer, village):
+    """Before: the income row could only name stored members, so it was saved silently as 家庭 income."""
+    h = make_household(village, "王大山")
+    client.force_login(town_officer)
+    data = edit_post_data(client.get(f"/households/{h.pk}/edit/"))
+    data.update(
+        {**NEW_MEMBER_ROW, **NEW_INCOME_ROW, "members-1-id_number": idcard.generate(born=date(1995, 1, 1), male=False)}
+    )
+    data["incomes-0-member"] = ""  # left at the default
+    response = client.post(f"/households/{h.pk}/edit/", data)
+    assert response.status_code == 400
+    assert response.context["incomes"].forms[0].errors["member"] == [
+        "本次同时新增了成员王小妹，请在此选择这项收入属于谁（新增成员已列入选项）；属于全家的收入请选“家庭（不指定成员）”。"
+    ]
+    body = response.content.decode()
+    assert "未保存" in body and "王小妹" in body and "1500" in body  # everything entered comes back
+    assert (h.members.count(), h.incomes.count()) == (1, 0)
+    h.refresh_from_db()
+    assert h.version == 1
+    # The new member is now offered by name, next to an explicit household choice.
+    choices = _member_choices(response)
+    assert choices["new-1"] == "王小妹（本次新增）" and choices["household"] == "家庭（不指定成员）"
+    data = edit_post_data(response)
+    assert data["members-1-name"] == "王小妹" and data["incomes-0-monthly_amount"] == "1500"
+    data["incomes-0-member"] = "new-1"
+    assert client.post(f"/households/{h.pk}/edit/", data).status_code == 302
+    item = h.incomes.get()
+    assert (item.member.name, item.monthly_amount, item.member.household_id) == ("王小妹", 1500, h.pk)
+    assert "王小妹" in client.get(f"/households/{h.pk}/").content.decode()
+
+
+def test_new_member_row_is_offered_for_income_before_the_first_submit(client, town_officer, village):
+    h = make_household(village, "王大山")
+    client.force_login(town_officer)
+    response = client.get(f"/households/{h.pk}/edit/")
+    choices = _member_choices(response)
+    assert choices["new-1"] == "成员栏第 2 行（本次新增）"
+    assert choices[""] == "（请选择收入归属）" and str(h.head.pk) in choices
+    data = edit_post_data(response)
+    data.update(
+        {**NEW_MEMBER_ROW, **NEW_INCOME_ROW, "members-1-id_number": idcard.generate(born=date(1996, 2, 2), male=False)}
+    )
+    data["incomes-0-member"] = "new-1"
+    assert client.post(f"/households/{h.pk}/edit/", data).status_code == 302
+    assert h.incomes.get().member.name == "王小妹"
+
+
+def test_household_income_next_to_a_new_member_must_be_chosen_explicitly(client, town_officer, village):
+    h = make_household(village, "王大山")
+    client.force_login(town_officer)
+    data = edit_post_data(client.get(f"/households/{h.pk}/edit/"))
+    data.update({**NEW_MEMBER_ROW, "members-1-id_number": idcard.generate(born=date(1997, 3, 3), male=True)})
+    data.update({"incomes-0-member": "household", "incomes-0-kind": "财产净收入", "incomes-0-monthly_amount": "80"})
+    assert client.post(f"/households/{h.pk}/edit/", data).status_code == 302
+    item = h.incomes.get()
+    assert (item.member, item.monthly_amount) == (None, 80)
+    # Without a new member the default still means household income, as before.
+    response = client.get(f"/households/{h.pk}/edit/")
+    assert _member_choices(response, row=1)[""] == "（请选择收入归属）"  # a blank member row is on the page
+    data = edit_post_data(response)
+    data.update({"incomes-1-kind": "其他转移性收入", "incomes-1-monthly_amount": "30", "incomes-1-counted": "on"})
+    assert client.post(f"/households/{h.pk}/edit/", data).status_code == 302
+    assert h.incomes.filter(member__isnull=True).count() == 2
+
+
+def test_income_for_a_new_member_deleted_in_the_same_submit_is_refused(client, town_officer, village):
+    h = make_household(village, "王大山")
+    client.force_login(town_officer)
+    data = edit_post_data(client.get(f"/households/{h.pk}/edit/"))
+    data.update(
+        {**NEW_MEMBER_ROW, **NEW_INCOME_ROW, "members-1-id_number": idcard.generate(born=date(1998, 4, 4), male=False)}
+    )
+    data.update({"incomes-0-member": "new-1", "members-1-DELETE": "on"})
+    response = client.post(f"/households/{h.pk}/edit/", data)
+    assert response.status_code == 400
+    assert response.context["incomes"].forms[0].errors["member"] == [
+        "所选成员不在本户（或本次已删除），请重新选择这项收入属于谁。"
+    ]
+    assert (h.members.count(), h.incomes.count()) == (1, 0)
+
+
+def test_income_of_a_new_member_with_a_bad_id_number_saves_nothing(client, town_officer, village):
+    h = make_household(village, "王大山")
+    client.force_login(town_officer)
+    data = edit_post_data(client.get(f"/households/{h.pk}/edit/"))
+    good = idcard.generate(born=date(1999, 5, 5), male=False)
+    data.update(
+        {**NEW_MEMBER_ROW, **NEW_INCOME_ROW, "members-1-id_number": good[:17] + ("1" if good[17] != "1" else "2")}
+    )
+    data["incomes-0-member"] = "new-1"
+    response = client.post(f"/households/{h.pk}/edit/", data)
+    assert response.status_code == 400
+    assert "校验码" in response.context["members"].forms[1].errors["id_number"][0]
+    assert _member_choices(response)["new-1"] == "王小妹（本次新增）"
+    assert 'value="new-1" selected' in response.content.decode()  # the choice is kept
+    assert (h.members.count(), h.incomes.count()) == (1, 0)
 
 
 def test_duplicate_ids_in_household_and_elsewhere_are_refused(client, town_officer, village):
