@@ -265,6 +265,11 @@ def test_new_admissions_objection_results_and_overdue_cases(
     page = client.get(reverse("review:dynamic:summary", args=[campaign.pk])).content.decode()
     assert f'data-stat="admit">{expected["合计"]["新纳入"]}<' in page
     assert f'data-stat="overdue">{expected["合计"]["逾期案件"]}<' in page
+    # The page's village table shows every objection result, 不成立 included.
+    assert '<th class="num">成立</th><th class="num">不成立</th><th class="num">未处理</th>' in page
+    a = expected[village_a.name]
+    cells = "".join(f'<td class="num">{a[k]}</td>' for k in ("异议", "异议成立", "异议不成立", "异议未处理"))
+    assert cells in page
     download = client.get(reverse("review:dynamic:summary_xlsx", args=[campaign.pk]))
     book = load_workbook(io.BytesIO(b"".join(download.streaming_content) if download.streaming else download.content))
     villages = _sheet_by_name(book, "各村(社区)")
