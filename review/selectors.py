@@ -14,7 +14,7 @@ from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Valu
 from django.utils import timezone
 
 from households.models import Village
-from households.selectors import households_visible_to
+from households.selectors import GRANT, households_visible_to
 from kanjia import roles
 from review.models import ReviewTeam, TeamMembership, TeamVillage
 
@@ -32,18 +32,14 @@ def team_in_force(today: date, prefix: str = "") -> Q:
     )
 
 
-def grant_in_force(user: User, codename: str, today: date) -> Q:
+def grant_in_force(today: date) -> Q:
     """Registered with `households.selectors.register_grant_condition` (review.apps).
 
-    Villages on which one of `user`'s groups holds `codename` and that group is
-    not a review team out of its period: a team's grants count only between its
-    active dates. One condition in the scoping query, whatever the counts.
-    (Per-user grants are not used: village access is only ever granted to groups.)
+    A village grant counts if its group is not a review team, or is a team within
+    its active dates: a team's grants count only between them.
     """
-    via = "villagegroupobjectpermission__"  # guardian's direct-FK grant table (households.models)
-    return Q(**{f"{via}group__user": user, f"{via}permission__codename": codename}) & (
-        Q(**{f"{via}group__review_team__isnull": True}) | team_in_force(today, f"{via}group__review_team__")
-    )
+    via = f"{GRANT}group__review_team__"
+    return Q(**{f"{GRANT}group__review_team__isnull": True}) | team_in_force(today, via)
 
 
 def _with_period(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
