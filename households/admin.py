@@ -2,6 +2,26 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from households import idcard, models
+from households.hooks import households_changed
+
+
+class TellsListeners:
+    """Admin saves and deletes reach the same listeners as the services' writes
+    (near-relatives rematch, archive bag locations), after the commit."""
+
+    def household_ids(self, obj) -> list[int]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        ids = self.household_ids(obj)
+        moved_from = form.initial.get("household")  # a member moved to another household: both change
+        households_changed(household_ids=ids + ([moved_from] if moved_from else []), by=request.user)
+
+    def delete_model(self, request, obj) -> None:
+        ids = self.household_ids(obj)
+        super().delete_model(request, obj)
+        households_changed(household_ids=ids, by=request.user)
 
 
 @admin.register(models.Town)
@@ -57,7 +77,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(models.Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(TellsListeners, SimpleHistoryAdmin):
     list_display = ["id", "head_name", "village", "group", "area", "status", "covered_persons", "base_amount"]
     list_filter = ["status", "area", "village"]
     list_select_related = ["village", "group"]
@@ -71,9 +91,12 @@ class HouseholdAdmin(SimpleHistoryAdmin):
     def masked_account(self, obj: models.Household) -> str:
         return idcard.mask(obj.bank_account)
 
+    def household_ids(self, obj: models.Household) -> list[int]:
+        return [obj.pk]
+
 
 @admin.register(models.Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(TellsListeners, SimpleHistoryAdmin):
     list_display = ["name", "masked_id", "sex", "birth_date", "relation", "household", "covered"]
     list_select_related = ["household__village"]
     search_fields = ["name"]
@@ -84,6 +107,9 @@ class MemberAdmin(SimpleHistoryAdmin):
     @admin.display(description="身份证号码")
     def masked_id(self, obj: models.Member) -> str:
         return idcard.mask(obj.id_number)
+
+    def household_ids(self, obj: models.Member) -> list[int]:
+        return [obj.household_id]
 
 
 @admin.register(models.Asset)
