@@ -47,14 +47,10 @@ from households import idcard
 from households.models import Household, Town
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
-from review.dynamic import grace_in_force
+from review.dynamic import add_months, grace_in_force, month_start
 from review.models import DistrictApproval, GracePeriod
 
 ZERO = Decimal("0")
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
 def parse_month(text: str) -> date:
@@ -64,10 +60,6 @@ def parse_month(text: str) -> date:
         return date(year, month, 1)
     except (TypeError, ValueError):
         raise ValidationError({"month": "请按“年-月”填写发放年月，例如 2021-06。"}) from None
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def month_begins(month: date) -> datetime:
@@ -152,7 +144,7 @@ def paid_in_month(*, town: Town, month: date) -> list[DueLine]:
     """
     month = month_start(month)
     now = timezone.now()
-    begins, ends = month_begins(month), month_begins(_next_month(month))
+    begins, ends = month_begins(month), month_begins(add_months(month, 1))
     snapshot_at = min(now, ends - timedelta(microseconds=1))
     pending = pending_decisions(town=town, month=month, until=snapshot_at)
     paid = _paid(town=town, month=month)
@@ -200,7 +192,7 @@ def roll_generate(*, town: Town, month: date, by: AbstractBaseUser, note: str = 
     if not can_generate_rolls(user=by):
         raise PermissionDenied("只有镇民政办可以生成发放花名册。")
     month = month_start(month)
-    if month > _next_month(timezone.localdate()):
+    if month > add_months(month_start(timezone.localdate()), 1):
         raise ValidationError({"month": "不能生成下月以后的发放花名册。"})
     with transaction.atomic():
         # Serialise generations of one town: two clicks make rolls 1 and 2, never two 1s.

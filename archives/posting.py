@@ -21,15 +21,6 @@ from publicity.rounds import NUMERALS
 POSTING_KIND = "公示照片"
 
 
-def _sha256(file) -> str:
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in iter(lambda: file.read(1024 * 1024), b""):
-        digest.update(chunk)
-    file.seek(0)
-    return digest.hexdigest()
-
-
 def file_posting_photo(*, round, by: AbstractBaseUser) -> str | None:
     """File `round.posted_photo` as 公示照片 in the bag of every household the round lists; a note for the officer."""
     kind = DocumentKind.objects.filter(name=POSTING_KIND, active=True).first()
@@ -42,7 +33,8 @@ def file_posting_photo(*, round, by: AbstractBaseUser) -> str | None:
     created: list[Document] = []
     with round.posted_photo.open("rb") as stored:
         photo = File(stored, name=f"公示张贴照片-批次{round.pk}{Path(round.posted_photo.name).suffix}")
-        digest = _sha256(photo)
+        digest = hashlib.file_digest(photo, "sha256").hexdigest()
+        photo.seek(0)
         already = set(
             Document.objects.filter(kind=kind, sha256=digest, case_id__in=[e.case_id for e in entries]).values_list(
                 "case_id", flat=True

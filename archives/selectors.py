@@ -32,7 +32,7 @@ def household_warnings(*, household) -> QuerySet[ChecklistWarning]:
 
 def can_read_rolls(*, user: User) -> bool:
     """Payment rolls are town-level financial records: town office, district and inspectors."""
-    return bool(user.is_authenticated and user.is_active and roles.has_role(user, *roles.TOWN_WIDE_READERS))
+    return roles.reads_whole_town(user)
 
 
 def can_generate_rolls(*, user: User) -> bool:

@@ -22,6 +22,7 @@ from households.models import Household, Town
 from households.selectors import households_changeable_by, households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
+from kanjia.forms import attach_errors
 from kanjia.models import AccessLog
 from kanjia.xlsx import XLSX_CONTENT_TYPE
 
@@ -155,9 +156,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            attach_errors(form, error)
         else:
             messages.success(request, f"已上传“{document.kind.name}”：{document.original_name}")
             return redirect("archives:bag", pk=household.pk)
@@ -282,9 +281,7 @@ def roll_list(request: HttpRequest) -> HttpResponse:
                 month = payments.parse_month(form.cleaned_data["month"])
                 roll = payments.roll_generate(town=town, month=month, by=request.user, note=form.cleaned_data["note"])
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                attach_errors(form, error)
             else:
                 messages.success(request, f"已生成{roll}。")
                 return redirect("archives:roll", pk=roll.pk)

@@ -290,7 +290,10 @@ def asset_formset(*, data=None, household: Household | None = None) -> forms.Bas
     return factory(data=data, prefix="assets", initial=initial)
 
 
-def income_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:
+def income_formset(
+    *, data=None, household: Household | None = None, member_rows: int = 0
+) -> forms.BaseFormSet:
+    """`member_rows`: how many rows the page's member formset shows (used before the first submit)."""
     factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]
     initial = [
@@ -300,9 +303,7 @@ def income_formset(*, data=None, household: Household | None = None) -> forms.Ba
     members = household.members.all() if household else Member.objects.none()
     if data is None:
         # Before the first submit the new members have no names yet: offer the member rows the page shows.
-        stored = len(members)
-        rows = len(member_formset(household=household).forms)
-        new_members = {i: f"成员栏第 {i + 1} 行" for i in range(stored, rows)}
+        new_members = {i: f"成员栏第 {i + 1} 行" for i in range(len(members), member_rows)}
     else:
         new_members = _new_members(data)
     form_kwargs = {"members": members, "new_members": new_members}

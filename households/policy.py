@@ -68,16 +68,21 @@ def _check_standard(*, standard: Standard, today: date) -> None:
         raise ValidationError(errors)
 
 
-def _save_standard(*, standard: Standard, by: AbstractBaseUser | None) -> Standard:
-    standard._history_user = by
+def _save(obj, *, by: AbstractBaseUser | None, duplicate: dict[str, list[str]]):
+    """Save with the acting user on the history row. A unique constraint hit (another officer
+    saved the same thing a moment earlier) becomes the `duplicate` field error."""
+    obj._history_user = by
     try:
         with transaction.atomic():
-            standard.save()
+            obj.save()
     except IntegrityError as exc:
-        # Another officer saved the same town, area and date a moment earlier.
-        message = DUPLICATE_STANDARD.format(town=standard.town, area=standard.area, day=standard.effective_from)
-        raise ValidationError({"effective_from": [message]}) from exc
-    return standard
+        raise ValidationError(duplicate) from exc
+    return obj
+
+
+def _save_standard(*, standard: Standard, by: AbstractBaseUser | None) -> Standard:
+    message = DUPLICATE_STANDARD.format(town=standard.town, area=standard.area, day=standard.effective_from)
+    return _save(standard, by=by, duplicate={"effective_from": [message]})
 
 
 def standard_create(
@@ -154,13 +159,8 @@ def _save_category(*, category: Category, by: AbstractBaseUser | None) -> Catego
         errors["extra_amount"] = ["加发金额不能为负数。"]
     if errors:
         raise ValidationError(errors)
-    category._history_user = by
-    try:
-        with transaction.atomic():
-            category.save()
-    except IntegrityError as exc:
-        raise ValidationError({"name": [DUPLICATE_CATEGORY.format(town=category.town, name=category.name)]}) from exc
-    return category
+    duplicate = DUPLICATE_CATEGORY.format(town=category.town, name=category.name)
+    return _save(category, by=by, duplicate={"name": [duplicate]})
 
 
 def category_create(

@@ -9,6 +9,7 @@ from django import forms
 
 from households.forms import DATE, StyledMixin
 from households.models import Area, AssetKind, Rounding, Town
+from kanjia.forms import attach_errors
 
 
 def _money(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -58,12 +59,8 @@ class PolicyForm(StyledMixin, forms.Form):
         self.style()
 
     def apply_errors(self, exc) -> None:
-        """Put a service's ValidationError next to the fields it names."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields and name not in self.fixed_on_edit else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        """Put a service's ValidationError next to the fields it names (fixed fields: above the form)."""
+        attach_errors(self, exc, on_top=self.fixed_on_edit)
         self.style()
 
     def values(self) -> dict:

@@ -22,7 +22,7 @@ def _active(user: User) -> bool:
 
 
 def can_view_policy(*, user: User) -> bool:
-    return _active(user) and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    return roles.reads_whole_town(user)
 
 
 def can_change_policy(*, user: User) -> bool:

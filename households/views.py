@@ -83,7 +83,7 @@ def _edit_page(request: HttpRequest, household: Household | None) -> HttpRespons
     form = forms.HouseholdForm(data, instance=household or Household(), user=request.user)
     members = forms.member_formset(data=data, household=household)
     assets = forms.asset_formset(data=data, household=household)
-    incomes = forms.income_formset(data=data, household=household)
+    incomes = forms.income_formset(data=data, household=household, member_rows=len(members.forms))
     if data is not None and all([form.is_valid(), members.is_valid(), assets.is_valid(), incomes.is_valid()]):
         payload = forms.to_input(form=form, members=members, assets=assets, incomes=incomes)
         try:

@@ -34,6 +34,12 @@ def has_role(user: AbstractBaseUser | AnonymousUser, *names: str) -> bool:
     return bool(role_names(user) & set(names))
 
 
+def reads_whole_town(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """An active account of a town-wide role (镇民政办, 区民政局, 纪委监察): the readers of
+    town-level records (rules, payment rolls, reports, staff profiles)."""
+    return bool(user.is_authenticated and user.is_active and has_role(user, *TOWN_WIDE_READERS))
+
+
 def is_read_only(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Discipline inspectors read everything and change nothing."""
     roles = role_names(user)

@@ -20,7 +20,7 @@ BODY_MAX = 5000
 
 
 def can_read_policy(*, user: AbstractBaseUser | AnonymousUser) -> bool:
-    return user.is_authenticated and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    return roles.reads_whole_town(user)
 
 
 def can_edit_policy(*, user: AbstractBaseUser | AnonymousUser) -> bool:

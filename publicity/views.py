@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from households.selectors import villages_visible_to
 from kanjia.access import log_access
+from kanjia.forms import attach_errors
 from kanjia.models import AccessLog
 from publicity import generation, notices, objections, policy, rounds, selectors
 from publicity.forms import (
@@ -30,7 +31,6 @@ from publicity.forms import (
     PrepareForm,
 )
 from publicity.models import GenerationJob, NoticeFile, PublicityRound
-from review.case_forms import attach_errors
 from review.case_selectors import campaigns_visible_to, cases_visible_to
 
 

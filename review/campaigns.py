@@ -195,7 +195,7 @@ def application_create(*, household: Household, by: AbstractBaseUser, campaign: 
         kind=Case.Kind.APPLICATION,
         team_id=_team_by_village().get(household.village_id),
         status=S.ACCEPTANCE,
-        is_near_relative=household.pk in near_relative_household_ids(),
+        is_near_relative=bool(near_relative_household_ids(among=[household.pk])),
     )
     if campaign is not None:
         case.due_on, case.deadline_notice = stage_due(case, S.ACCEPTANCE, start=timezone.localdate())

@@ -7,7 +7,6 @@ dicts the services take, and show the services' errors next to the fields.
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 
 from households.models import Category, ReviewFlag
 from kanjia import roles
@@ -253,16 +252,6 @@ NEEDS_CASE = {"investigation", "town_review", "district_approval"}
 def stage_form(name: str, case: Case, *args, **kwargs) -> forms.Form:
     cls = STAGE_FORMS[name]
     return cls(*args, case=case, **kwargs) if name in NEEDS_CASE else cls(*args, **kwargs)
-
-
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's errors next to the matching fields (item_5 → the item_5 radio), the rest on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, errors in exc.message_dict.items():
-        field = key if key in form.fields else None
-        form.add_error(field, errors)
 
 
 class ApplicationForm(StyledForm):

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST, require_safe
 from households.idcard import mask
 from households.models import ReviewFlag
 from households.selectors import households_visible_to
+from kanjia.forms import attach_errors
 from kanjia.printing import printed_pdf
 from review import campaigns as campaign_services
 from review import workflow
-from review.case_forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, attach_errors, stage_form
+from review.case_forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, stage_form
 from review.case_selectors import (
     OPEN_STATUSES,
     campaign_dashboard,

@@ -1,7 +1,7 @@
 """Forms for dynamic management, 月解剖/月上报 and spot checks: field types and Chinese labels only.
 
 The rules live in the services (`review.dynamic`, `review.monthly`, `review.spotchecks`);
-their errors are put next to these fields with `review.case_forms.attach_errors`.
+their errors are put next to these fields with `kanjia.forms.attach_errors`.
 """
 
 from django import forms

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_POST, require_safe
 from households.selectors import households_visible_to
 from kanjia import roles
 from kanjia.access import log_access
+from kanjia.forms import attach_errors
 from kanjia.models import AccessLog
 from kanjia.xlsx import XLSX_CONTENT_TYPE
 from review import dynamic, dynamic_selectors, monthly, spotchecks, summary
-from review.case_forms import attach_errors
 from review.case_selectors import campaigns_visible_to
 from review.dynamic_forms import (
     ChangeReportForm,

@@ -54,7 +54,7 @@ def towns_for(*, user: User) -> QuerySet[Town]:
 
 def can_read_reports(*, user: User) -> bool:
     """Town-level figures: the office, the district and the inspectors."""
-    return user.is_authenticated and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    return roles.reads_whole_town(user)
 
 
 # --- 月上报: figures --------------------------------------------------------------------------

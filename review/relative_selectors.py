@@ -41,8 +41,9 @@ def my_declaration(*, user: AbstractBaseUser) -> tuple[DeclarationStatus | None,
     return status, list(RelativeDeclaration.objects.filter(user=user).order_by("id"))
 
 
-def near_relative_household_ids() -> set[int]:
-    """Households with a near-relatives filing: every case opened for them starts marked
-    `is_near_relative` (badge, mandatory home visit), not only those open when the filing
-    was made. The register is small (one row per matched relative)."""
-    return set(RelativeFiling.objects.values_list("household_id", flat=True).distinct())
+def near_relative_household_ids(*, among: list[int] | None = None) -> set[int]:
+    """Households (of `among`, or all) with a near-relatives filing: every case opened for them
+    starts marked `is_near_relative` (badge, mandatory home visit), not only those open when
+    the filing was made. The register is small (one row per matched relative)."""
+    filings = RelativeFiling.objects.all() if among is None else RelativeFiling.objects.filter(household_id__in=among)
+    return set(filings.values_list("household_id", flat=True).distinct())

@@ -14,11 +14,11 @@ from households import idcard
 from households.selectors import households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
+from kanjia.forms import attach_errors
 from kanjia.models import AccessLog
 from kanjia.printing import printed_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review import relatives
-from review.case_forms import attach_errors
 from review.relative_forms import ManualFilingForm, RegisterFilterForm, RelativeFormSet, ReportForm, VerifyForm
 from review.relative_selectors import filing_list, filings_visible_to, may_read_register
 from review.relative_selectors import my_declaration as read_mine

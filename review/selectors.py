@@ -163,7 +163,7 @@ def my_households(*, user: User) -> QuerySet:
 
 
 def can_see_all_staff(*, user: User) -> bool:
-    return user.is_authenticated and user.is_active and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    return roles.reads_whole_town(user)
 
 
 def _with_profile(users: QuerySet) -> QuerySet:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Village
+from kanjia.forms import attach_errors
 from review import selectors
 from review import teams as team_services
 from review.forms import MemberForm, StaffForm, TeamForm, VillageForm
@@ -28,14 +29,6 @@ def _team_to_change(request: HttpRequest, pk: int) -> ReviewTeam:
     if not selectors.can_manage_teams(user=request.user):
         raise PermissionDenied(NOT_TOWN_OFFICE)
     return team
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -61,7 +54,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
         try:
             team = team_services.team_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, f"已创建清理小组“{team.name}”。")
             return redirect("review:team_detail", pk=team.pk)
@@ -98,7 +91,7 @@ def team_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             team_services.team_update(team=team, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, "已保存小组信息。")
             return redirect("review:team_detail", pk=team.pk)
@@ -114,7 +107,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             team_services.team_add_member(team=team, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, "已添加小组成员。")
             return redirect("review:team_detail", pk=team.pk)
@@ -143,7 +136,7 @@ def team_village_add(request: HttpRequest, pk: int) -> HttpResponse:
                 team=team, village=form.cleaned_data["village"], by=request.user, move=True
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, f"已将{form.cleaned_data['village']}分配给本小组。")
             return redirect("review:team_detail", pk=team.pk)
@@ -228,7 +221,7 @@ def staff_detail(request: HttpRequest, user_id: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, "已保存工作人员信息。")
             return redirect("review:staff_detail", user_id=person.pk)
