@@ -1,3 +1,3 @@
 """Admin registrations: one module per topic."""
 
-from archives import document_admin  # noqa: F401
+from archives.documents import admin as document_admin  # noqa: F401

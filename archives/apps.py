@@ -7,17 +7,17 @@ class ArchivesConfig(AppConfig):
 
     def ready(self) -> None:
         # Missing archive documents: the town review warns, the district approval is refused.
-        from archives.archive_tasks import on_households_changed
-        from archives.checklist import approval_gate, missing_notice
+        from archives.documents.checklist import approval_gate, missing_notice
+        from archives.documents.tasks import on_households_changed
         from households.hooks import on_households_changed as households_listener
-        from review.workflow import register_case_notice, register_guard
+        from review.cases.workflow import register_case_notice, register_guard
 
         register_guard(approval_gate)
         register_case_notice(missing_notice)
         # Bags follow households that are added or move (households can't import archives).
         households_listener(on_households_changed)
         # A round's posting photo is filed as 公示照片 in the listed households' bags.
-        from archives.posting import file_posting_photo
+        from archives.documents.posting import file_posting_photo
         from publicity.hooks import on_posting_photo
 
         on_posting_photo(file_posting_photo)

@@ -1,24 +1,9 @@
-"""Periodic audit tasks: sealing (every 10 minutes) and a nightly verification."""
+"""Celery's autodiscovery imports `<app>.tasks`; each topic keeps its tasks in its own package.
 
-from celery import shared_task
+Task names are explicit (`archives.tasks.…`) and do not follow the module path.
+"""
 
-# Scheduled in settings.CELERY_BEAT_SCHEDULE.
+from archives.audit.tasks import seal_audit, verify_audit
+from archives.documents.tasks import locations_sync_task
 
-
-@shared_task(name="archives.tasks.seal_audit")
-def seal_audit() -> int:
-    """Idempotent: seals only settled rows not sealed yet; concurrent runs serialise on a lock."""
-    from archives.seals import seal_audit as seal
-
-    return seal()
-
-
-@shared_task(name="archives.tasks.verify_audit")
-def verify_audit() -> bool:
-    from archives.seals import verify_audit as verify
-
-    return verify(trigger="task").ok
-
-
-# Archive locations and retention (issue 9): registered here so that autodiscovery finds them.
-from archives.archive_tasks import locations_sync_task  # noqa: E402, F401
+__all__ = ["locations_sync_task", "seal_audit", "verify_audit"]

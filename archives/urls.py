@@ -1,20 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
-from archives import views
-
+# One URLconf per topic package; every URL keeps its name in the "archives" namespace.
 app_name = "archives"
 urlpatterns = [
-    path("", views.archive_index, name="index"),
-    path("sync/", views.locations_sync_view, name="sync"),
-    path("households/<int:pk>/", views.bag_detail, name="bag"),
-    path("households/<int:pk>/upload/", views.document_upload, name="upload"),
-    path("documents/<int:pk>/download/", views.document_download, name="download"),
-    path("documents/<int:pk>/delete/", views.document_delete, name="delete"),
-    path("completeness/", views.completeness, name="completeness"),
-    path("completeness.xlsx", views.completeness_export, name="completeness_xlsx"),
-    path("labels.pdf", views.labels_print, name="labels"),
-    path("rolls/", views.roll_list, name="rolls"),
-    path("rolls/<int:pk>/", views.roll_detail, name="roll"),
-    path("rolls/<int:pk>/roll.xlsx", views.roll_xlsx, name="roll_xlsx"),
-    path("rolls/<int:pk>/roll.pdf", views.roll_pdf, name="roll_pdf"),
+    path("", include("archives.documents.urls")),
+    path("", include("archives.payments.urls")),
 ]

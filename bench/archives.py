@@ -33,10 +33,10 @@ def main() -> int:
     try:
         from django.contrib.auth.models import User
 
-        from archives.checklist import completeness_report
-        from archives.labels import labels_for, labels_pdf
-        from archives.locations import locations_sync
-        from archives.payments import roll_generate
+        from archives.documents.checklist import completeness_report
+        from archives.documents.labels import labels_for, labels_pdf
+        from archives.documents.locations import locations_sync
+        from archives.payments.services import roll_generate
         from households.models import Household, Town, Village
         from households.synthetic import generate
         from kanjia import demo

@@ -2,10 +2,10 @@
 
 Fills a scratch database with N in-care households (one to three members each,
 histories written like the services do), launches a campaign, then times:
-- the daily run (`review.dynamic.run_daily`): first run (rhythms for every
+- the daily run (`review.dynamic.services.run_daily`): first run (rhythms for every
   household + the due 定期核查 cases) and a second run the same day (nothing new);
-- `review.spotchecks.sample_draw` over the campaign (30 %);
-- `review.summary.campaign_summary` (queries counted) and `review.monthly.figures`.
+- `review.dynamic.spotchecks.sample_draw` over the campaign (30 %);
+- `review.dynamic.summary.campaign_summary` (queries counted) and `review.dynamic.monthly.figures`.
 
 Run against a scratch PostgreSQL database only (it is migrated and filled):
 
@@ -96,7 +96,9 @@ def main() -> None:
     from django.utils import timezone
 
     from households.models import Household, Town
-    from review import campaigns, dynamic, monthly, spotchecks, summary
+    from review.cases import campaigns
+    from review.dynamic import monthly, spotchecks, summary
+    from review.dynamic import services as dynamic
 
     call_command("migrate", verbosity=0)
     if not Household.objects.exists():

@@ -75,7 +75,7 @@ def _batch(path: str):
 
 
 def phase_import(args: dict) -> dict:
-    from households.ledger_import import run_commit, run_dry_run
+    from households.ledger.importer import run_commit, run_dry_run
     from households.models import ImportBatch
 
     batch = _batch(args["path"])
@@ -94,7 +94,7 @@ def phase_import(args: dict) -> dict:
 
 
 def phase_reimport(args: dict) -> dict:
-    from households.ledger_import import run_dry_run
+    from households.ledger.importer import run_dry_run
 
     batch = _batch(args["path"])
     started = time.perf_counter()
@@ -106,7 +106,7 @@ def phase_reimport(args: dict) -> dict:
 def phase_export(args: dict) -> dict:
     from django.contrib.auth.models import User
 
-    from households.ledger_export import write_ledger
+    from households.ledger.exporter import write_ledger
 
     user = User.objects.get(username="town")
     with tempfile.TemporaryFile() as out:
@@ -122,7 +122,7 @@ def phase_bare_write(args: dict) -> dict:
     from django.contrib.auth.models import User
     from openpyxl import Workbook
 
-    from households import ledger_export as ex
+    from households.ledger import exporter as ex
 
     user = User.objects.get(username="town")
     households, members = ex._scope(user=user, village=None, status="")
@@ -150,8 +150,8 @@ def phase_match(args: dict) -> dict:
     from django.contrib.auth.models import User
     from django.db import connection, transaction
 
+    from households.ledger.rosters import match_roster, raise_flags
     from households.models import ReviewFlag, Roster, RosterRow
-    from households.rosters import match_roster, raise_flags
 
     user = User.objects.get(username="town")
     roster = Roster.objects.get(pk=args["roster_id"])
@@ -219,7 +219,7 @@ def write_ledger_file(path: str, rows: int, villages: list[tuple[str, str]]) -> 
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    from households.ledger_format import LEDGER_HEADERS
+    from households.ledger.format import LEDGER_HEADERS
 
     rng = random.Random(7)
     wb = Workbook(write_only=True)
@@ -304,8 +304,8 @@ def load_roster(rows: int, hits: int) -> tuple[int, float]:
     """A roster of `rows` rows, `hits` of them current members (others from another region)."""
     from django.contrib.auth.models import User
 
+    from households.ledger.rosters import load_rows
     from households.models import Member, Roster, RosterRow
-    from households.rosters import load_rows
 
     numbers = list(Member.objects.values_list("id_number", flat=True)[:hits])
     roster = Roster.objects.create(

@@ -51,8 +51,8 @@ def seed(*, households: int = 100_000, villages: int = 50, team_villages: int = 
     from households import idcard
     from households.models import Household, Member, Town, Village
     from kanjia import roles
-    from review import teams
     from review.models import TeamMembership
+    from review.teams import services as teams
 
     rng = random.Random(rng_seed)
     town, _ = Town.objects.get_or_create(code="512002110", defaults={"name": "堪嘉镇"})

@@ -5,8 +5,8 @@ from households import views
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
-    path("ledger/", include("households.ledger_urls")),
-    path("", include("households.policy_urls")),
+    path("ledger/", include("households.ledger.urls")),
+    path("", include("households.policy.urls")),
     path("new/", views.household_new, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),

@@ -17,7 +17,7 @@ from households.benefit import benefit_for
 from households.flags import dispose_flag, raise_manual_flag
 from households.history import household_changes
 from households.models import Household, ReviewFlag
-from households.policy_selectors import can_view_policy
+from households.policy.selectors import can_view_policy
 from households.services import household_create, household_update
 from kanjia.access import log_access
 from kanjia.middleware import reads_only

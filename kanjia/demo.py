@@ -108,7 +108,7 @@ def load_accounts() -> list[tuple[str, str, str]]:
 def _account_profiles() -> None:
     """A staff profile for every demo login (through the service, with history); existing ones are left alone."""
     from review.models import Staff
-    from review.teams import staff_upsert
+    from review.teams.services import staff_upsert
 
     by = User.objects.get(username="town")
     for username, full_name, _role in ACCOUNTS:
@@ -197,8 +197,8 @@ def load_teams() -> list[str]:
     """
     from django.utils import timezone
 
-    from review import teams as team_services
     from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
+    from review.teams import services as team_services
 
     by = User.objects.get(username="town")
     town = Town.objects.get(code="512002110")
@@ -238,7 +238,7 @@ DEMO_HOUSEHOLDS = 300
 def load_declarations() -> int:
     """Demo staff who handle cases have declared "无近亲属享受低保", so the demo pipeline
     can be walked through at once; a real account must declare before acting (the gate)."""
-    from review.relatives import declare_none, has_declaration
+    from review.relatives.services import declare_none, has_declaration
 
     acting = User.objects.filter(
         Q(groups__name__in=(roles.TOWN_OFFICE, roles.VILLAGE_TEAM, roles.DISTRICT)) | Q(team_memberships__isnull=False)
@@ -276,7 +276,7 @@ def load_campaign() -> int:
 
     from django.utils import timezone
 
-    from review.campaigns import PhaseInput, campaign_create, campaign_launch
+    from review.cases.campaigns import PhaseInput, campaign_create, campaign_launch
     from review.models import Campaign, CampaignPhase
 
     town = User.objects.get(username="town")
@@ -305,8 +305,8 @@ def load_campaign() -> int:
 
 def _teams_serve(campaign, *, by: User) -> None:
     """Set `campaign` on the demo teams that serve no campaign yet (through the team service, with history)."""
-    from review import teams as team_services
     from review.models import ReviewTeam
+    from review.teams import services as team_services
 
     for team in ReviewTeam.objects.filter(name__in=[t[0] for t in TEAMS], campaign__isnull=True):
         team_services.team_update(

@@ -6,6 +6,7 @@ Every page that prints personal data (登记表, 告知书, 备案表) goes thro
 
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 
 from kanjia.access import log_access
 from kanjia.models import AccessLog
@@ -33,4 +34,12 @@ def printed_pdf(
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def attachment(content: bytes, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+    """A generated file for one user: never cached by the browser or a proxy."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Cache-Control"] = "no-store"
     return response

@@ -271,7 +271,7 @@ OFFICE = {
 SYSTEM_TITLE = "堪嘉镇城乡低保精准兜底管理系统"
 
 # --- Pipeline gates and office rules ---------------------------------------------
-# Each later stage of the pipeline can hold a case (see review.workflow guards).
+# Each later stage of the pipeline can hold a case (see review.cases.workflow guards).
 # All are on in production; the test suite switches them per test module.
 RELATIVES_DECLARATION_REQUIRED = envbool("RELATIVES_DECLARATION_REQUIRED", "true")  # 近亲属申报 before any case action
 PUBLICITY_ENFORCE_ROUNDS = envbool("PUBLICITY_ENFORCE_ROUNDS", "true")  # 三榜公示 rounds gate the stages

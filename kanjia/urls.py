@@ -16,7 +16,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("publicity/", include("publicity.urls")),
     path("archives/", include("archives.urls")),
-    path("audit/", include("archives.audit_urls")),
+    path("audit/", include("archives.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,7 +7,14 @@ class PublicityConfig(AppConfig):
 
     def ready(self) -> None:
         from publicity.guards import open_objection_guard, round_gate_guard
-        from review.workflow import register_guard
+        from review.cases.workflow import register_guard
 
         register_guard(open_objection_guard)
         register_guard(round_gate_guard)
+
+        # Dynamic management reads objections through its hooks (review never imports publicity).
+        from publicity.objections import long_term_board_triggers, objection_results
+        from review.dynamic.hooks import register_objection_reader, register_trigger_source
+
+        register_trigger_source(long_term_board_triggers)
+        register_objection_reader(objection_results)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from publicity.models import Objection, PublicityRound
 from publicity.rounds import PHOTO_MAX_SIZE
-from review.case_forms import DATE, TEXTAREA, StyledForm
+from review.cases.forms import DATE, TEXTAREA, StyledForm
 
 NO_CAMPAIGN = "none"
 

@@ -1,4 +1,4 @@
-"""Pipeline guards registered with `review.workflow.register_guard` (see PublicityConfig.ready).
+"""Pipeline guards registered with `review.cases.workflow.register_guard` (see PublicityConfig.ready).
 
 - An open objection holds its case: nothing but 退回 or 终止 until it is handled.
 - 民主评议 → 镇审核 waits for 第一榜 to close; the town's pass (镇审核 → 区审批) and the
@@ -13,8 +13,8 @@ from django.conf import settings
 
 from publicity.models import Objection
 from publicity.rounds import NUMERALS, has_passed, rounds_applying
+from review.cases.workflow import RETURN, TERMINATE
 from review.models import Status
-from review.workflow import RETURN, TERMINATE
 
 # (status, action) → the round that must have closed first.
 GATES = {

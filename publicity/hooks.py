@@ -1,7 +1,7 @@
 """How later apps react to a round's posting photo: explicit calls, not model signals.
 
 `publicity` does not import `archives` (archives files documents of every app
-and registers with publicity, as it does with review.workflow). `archives`
+and registers with publicity, as it does with review.cases.workflow). `archives`
 registers a listener from its AppConfig.ready() that files the posting photo
 as a 公示照片 document in the bag of every household the round lists.
 

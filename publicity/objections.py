@@ -6,18 +6,21 @@ district's home visit (S21§20) whatever the objection's outcome, so the mark
 stays after handling; the *hold* is the open objection itself.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from households.models import Household
 from households.selectors import villages_changeable_by
 from kanjia import roles
 from publicity.models import Objection, PublicityRound
 from publicity.rounds import can_manage_rounds
-from review.models import Case
+from review.dynamic import hooks
+from review.dynamic.services import TRIGGER_DAYS
+from review.models import Case, RecheckTrigger, Status
 
 
 def can_register(*, user: AbstractBaseUser, round: PublicityRound) -> bool:
@@ -138,3 +141,38 @@ def objection_handle(
         locked._history_user = by
         locked.save()
     return locked
+
+
+# --- What dynamic management reads of objections (registered in PublicityConfig.ready) ----------------
+
+
+def long_term_board_triggers(*, today: date) -> list:
+    """review.dynamic.hooks trigger source: objections raised against a finished case.
+
+    Only those on the long-term board (第三榜, which lists finished cases only). Those of
+    第一、二榜 were settled inside the case's own pipeline (returned on 成立); counting them
+    once the case closes would open a needless second re-check.
+    """
+    objections = Objection.objects.filter(
+        case__household__status=Household.Status.ACTIVE,
+        case__status=Status.DONE,
+        round__number=PublicityRound.Number.THIRD,
+    ).select_related("case")
+    return [
+        RecheckTrigger(
+            household_id=o.case.household_id,
+            reason=RecheckTrigger.Reason.OBJECTION,
+            source_key=f"objection:{o.pk}",
+            detail=f"群众异议：{o.content}"[:300],
+            occurred_on=o.received_on,
+            due_on=o.received_on + timedelta(days=TRIGGER_DAYS),
+        )
+        for o in objections
+    ]
+
+
+def objection_results(*, case_ids: list[int]) -> list[tuple[int, str]]:
+    """review.dynamic.hooks objection reader: (case id, upheld / rejected / open) per objection."""
+    label = {Objection.Result.UPHELD: hooks.OBJECTION_UPHELD, Objection.Result.REJECTED: hooks.OBJECTION_REJECTED}
+    rows = Objection.objects.filter(case_id__in=case_ids).values_list("case_id", "result")
+    return [(case_id, label.get(result, hooks.OBJECTION_OPEN)) for case_id, result in rows]

@@ -28,8 +28,8 @@ from kanjia import roles
 from kanjia.uploads import HEAD, IMAGE_TYPES, FileType, check_upload, detect_type
 from publicity.hooks import posting_photo_recorded
 from publicity.models import Objection, PublicityRound, RoundCase, RoundSetting
+from review.cases.workflow import RETURN, TransitionError, case_advance
 from review.models import Campaign, Case, CaseStep, Outcome, Status
-from review.workflow import RETURN, TransitionError, case_advance
 
 NUMERALS = {1: "一", 2: "二", 3: "三"}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -31,7 +31,7 @@ from publicity.forms import (
     PrepareForm,
 )
 from publicity.models import GenerationJob, NoticeFile, PublicityRound
-from review.case_selectors import campaigns_visible_to, cases_visible_to
+from review.cases.selectors import campaigns_visible_to, cases_visible_to
 
 
 def _int(value: str | None) -> int | None:

@@ -8,7 +8,9 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from households.hooks import on_households_changed
         from households.selectors import register_grant_condition
-        from review import relatives, selectors, workflow
+        from review.cases import workflow
+        from review.relatives import services as relatives
+        from review.teams import selectors
 
         # A team's village grants count only while the team is within its active dates.
         register_grant_condition(selectors.grant_in_force)

@@ -1,29 +1,5 @@
-"""Celery tasks of dynamic management. They take ISO dates (or nothing: today) and are idempotent.
+"""Celery's autodiscovery imports `<app>.tasks`; each topic keeps its tasks in its own package."""
 
-Scheduled in settings.CELERY_BEAT_SCHEDULE:
-- every day at 01:30: triggers, rhythms, due 定期核查 cases, grace periods ending;
-- on the 1st of each month at 02:00: the previous month's 月上报 (regenerated, not duplicated).
-"""
+from review.dynamic.tasks import dynamic_daily, monthly_report
 
-from datetime import date
-
-from celery import shared_task
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-@shared_task(name="review.dynamic_daily")
-def dynamic_daily(today: str | None = None) -> dict:
-    from review.dynamic import run_daily
-
-    return run_daily(today=_day(today))
-
-
-@shared_task(name="review.monthly_report")
-def monthly_report(month: str | None = None, town_id: int | None = None) -> list[int]:
-    """The report of `month` (default: the previous month) for every town (or one); returns report ids."""
-    from review.monthly import generate_due_reports
-
-    return [r.pk for r in generate_due_reports(month=_day(month), town_id=town_id)]
+__all__ = ["dynamic_daily", "monthly_report"]

@@ -141,8 +141,8 @@ def village_b(db):
 
 
 def _team(name: str, member: User, village, by: User):
-    from review import teams
     from review.models import TeamMembership
+    from review.teams import services as teams
 
     team = teams.team_create(name=name, by=by)
     teams.team_add_member(team=team, user=member, role=TeamMembership.Role.CADRE, by=by)

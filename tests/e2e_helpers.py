@@ -16,15 +16,16 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from archives.documents import document_upload
+from archives.documents.seed import seed_defaults
+from archives.documents.services import document_upload
 from archives.models import ChecklistRequirement, DocumentKind
-from archives.seed import seed_defaults
 from households.models import Household, Member
 from publicity import rounds
 from publicity.models import PublicityRound
-from review import campaigns, teams
+from review.cases import campaigns
+from review.cases.workflow import TransitionError, case_advance
 from review.models import Campaign, Case, CaseStep, ReviewTeam, Staff, TeamMembership
-from review.workflow import TransitionError, case_advance
+from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory, VillageGroupFactory
 

@@ -78,7 +78,7 @@ def test_demo_has_a_launched_campaign_with_cases_for_the_teams():
 
 
 def test_demo_staff_who_handle_cases_have_declared_so_the_pipeline_can_be_tried():
-    from review.relatives import has_declaration
+    from review.relatives.services import has_declaration
 
     call_command("load_demo")
     for username in ("town", "team1", "team2", "district"):

@@ -1,8 +1,8 @@
 """One re-check case through the whole pipeline with every production gate on.
 
-The gates later apps hang on `review.workflow` — the near-relatives declaration
-(review.relatives), the 三榜公示 rounds and the objection hold (publicity.guards),
-the archive documents before 区审批 (archives.checklist) — are each tested alone
+The gates later apps hang on `review.cases.workflow` — the near-relatives declaration
+(review.relatives.services), the 三榜公示 rounds and the objection hold (publicity.guards),
+the archive documents before 区审批 (archives.documents.checklist) — are each tested alone
 in their app's suite. Here they all run together, as in production, on one case
 of 张大山's household in 陡岩村:
 
@@ -19,15 +19,15 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from archives.audit import Filters, timeline
+from archives.audit.seals import seal_audit, verify_audit
+from archives.audit.services import Filters, timeline
 from archives.models import ChecklistWarning
-from archives.seals import seal_audit, verify_audit
 from households.models import Household
 from publicity.models import Objection, RoundCase
 from publicity.objections import objection_handle, objection_register
+from review.cases.workflow import TransitionForbidden, TransitionInvalid, registration_sign, stage_save
 from review.models import CaseStep, DistrictApproval, Outcome, RegistrationForm, Relation, RelativeFiling, Status
-from review.relatives import GATE_MESSAGE, RelativeIn, declare, declare_none
-from review.workflow import TransitionForbidden, TransitionInvalid, registration_sign, stage_save
+from review.relatives.services import GATE_MESSAGE, RelativeIn, declare, declare_none
 from tests.e2e_helpers import (
     World,
     add_village_cadre,
@@ -53,7 +53,7 @@ ROUND_2_GATE = "本案须经第二榜公示期满、公示结束后才能办理�
 OBJECTION_HOLD = "本案有尚未处理完毕的公示异议，异议处理完毕前不能办理下一环节。"
 RECUSED = "该户家庭成员张大山是您申报的近亲属（父母），按规定您须回避，不能办理本案。"
 HOME_VISIT = "本案近亲属备案，区民政局须入户核查并填写入户核查记录。"
-# The 复核 checklist of the stages before 区审批 (archives.seed), in checklist order.
+# The 复核 checklist of the stages before 区审批 (archives.documents.seed), in checklist order.
 DOCUMENTS = [
     "诚信承诺书",
     "家庭经济状况核对授权书",

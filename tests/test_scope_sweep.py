@@ -93,7 +93,7 @@ class Target:
     audience: tuple[str, ...] | None = None
 
 
-AUDITORS = ("town_officer", "inspector")  # archives/audit_views.py: 纪委监察 and 镇民政办
+AUDITORS = ("town_officer", "inspector")  # archives/audit/views.py: 纪委监察 and 镇民政办
 # kanjia.roles.TOWN_WIDE_READERS: the near-relatives register, 月上报 and 月解剖.
 TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from archives.seed import seed_defaults
+    from archives.documents.seed import seed_defaults
 
     seed_defaults(apps.get_model("archives", "DocumentKind"), apps.get_model("archives", "ChecklistRequirement"))
 

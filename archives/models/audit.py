@@ -4,7 +4,7 @@
 table in id order (first_id..last_id, every row's hash listed) and includes the
 previous seal's digest. `previous_digest` is unique, so the chain cannot fork
 (two seals claiming the same predecessor) even if two sealers race. Sealing and
-verification live in `archives.seals`.
+verification live in `archives.audit.seals`.
 """
 
 from django.conf import settings

@@ -2,7 +2,7 @@
 
 "一镇一室、一村一柜、一组一盒、一户一袋": the physical archive mirrors the
 registry. Locations are kept in step with households by
-`archives.locations.locations_sync` (idempotent); models hold data and
+`archives.documents.locations.locations_sync` (idempotent); models hold data and
 constraints only.
 """
 

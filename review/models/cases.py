@@ -1,8 +1,8 @@
 """Campaigns (专项行动), cases and their stage records.
 
 Models hold data and database constraints only. Every change of a case's status
-goes through `review.workflow.case_advance`; campaigns are created and launched
-by `review.campaigns`. Stage records are one row per case (OneToOne) and are
+goes through `review.cases.workflow.case_advance`; campaigns are created and launched
+by `review.cases.campaigns`. Stage records are one row per case (OneToOne) and are
 reopened (completed_at cleared) when a case is returned to their stage.
 """
 

@@ -1,8 +1,8 @@
 """Dynamic management (动态管理) and district spot checks (抽查), issue 10.
 
 Models hold data and database constraints only; the rules live in
-`review.dynamic` (rhythm, triggers, periodic cases, grace periods),
-`review.monthly` (月解剖, 月上报) and `review.spotchecks` (抽查, 听查看访).
+`review.dynamic.services` (rhythm, triggers, periodic cases, grace periods),
+`review.dynamic.monthly` (月解剖, 月上报) and `review.dynamic.spotchecks` (抽查, 听查看访).
 """
 
 from decimal import Decimal

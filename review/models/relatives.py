@@ -1,6 +1,6 @@
 """Near relatives (近亲属申报) of staff, and the register of filings (近亲属备案).
 
-Models hold data and constraints only; `review.relatives` declares, matches
+Models hold data and constraints only; `review.relatives.services` declares, matches
 declared ID numbers against the registry and moves filings through their
 statuses (待报备 → 已报区民政局 → 已核查).
 """

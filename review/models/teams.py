@@ -2,7 +2,7 @@
 
 Models hold data and database constraints only; creating a team, assigning
 villages and members (and the guardian grants that go with them) happens in
-`review.teams`, so that permissions and rows never drift apart.
+`review.teams.services`, so that permissions and rows never drift apart.
 """
 
 from django.conf import settings

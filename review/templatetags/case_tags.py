@@ -3,8 +3,8 @@
 from django import template
 
 from households.models import Household
-from review.campaigns import application_refusal
-from review.case_selectors import OPEN_STATUSES, household_cases
+from review.cases.campaigns import application_refusal
+from review.cases.selectors import OPEN_STATUSES, household_cases
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from review import dynamic_selectors
+from review.dynamic import selectors as dynamic_selectors
 from review.models import HouseholdRhythm
 
 register = template.Library()

@@ -1,7 +1,7 @@
 from django import template
 
 from kanjia import roles
-from review.relatives import gate_enabled, has_declaration
+from review.relatives.services import gate_enabled, has_declaration
 
 register = template.Library()
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from archives.documents.seed import seed_defaults
 from archives.models import ChecklistRequirement, DocumentKind
-from archives.seed import seed_defaults
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 
 # The case pipeline's fixtures (a campaign case in village_a driven by team A's crew).

@@ -8,9 +8,9 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from archives.documents import document_upload
+from archives.documents.services import document_upload
 from archives.models import Document, DocumentKind
-from archives.payments import roll_generate
+from archives.payments.services import roll_generate
 
 PDF = b"%PDF-1.4\n%sweep\n%%EOF\n"
 

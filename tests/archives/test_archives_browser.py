@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from archives.documents import document_upload
+from archives.documents.services import document_upload
 from archives.models import ChecklistRequirement, Document
 from tests.archives.conftest import PDF, upload
 

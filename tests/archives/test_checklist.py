@@ -5,11 +5,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from archives.checklist import case_checklist, completeness_report, completeness_xlsx, household_checklist
-from archives.documents import document_upload
+from archives.documents.checklist import case_checklist, completeness_report, completeness_xlsx, household_checklist
+from archives.documents.services import document_upload
 from archives.models import ChecklistRequirement, ChecklistWarning
+from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, Status
-from review.workflow import TransitionInvalid, case_advance
 from tests.archives.conftest import PDF, upload
 from tests.factories import HouseholdFactory
 from tests.review_cases.conftest import district_data, drive, town_data

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from archives import documents
-from archives.documents import document_delete, document_upload
+from archives.documents import services as documents
+from archives.documents.services import document_delete, document_upload
 from archives.models import Document
 from households.models import Household
 from kanjia import roles

@@ -6,8 +6,8 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from archives.labels import labels_for, labels_pdf
-from archives.locations import locations_sync
+from archives.documents.labels import labels_for, labels_pdf
+from archives.documents.locations import locations_sync
 from archives.models import ArchiveRoom, Bag, Box, Cabinet
 from tests.factories import HouseholdFactory, MemberFactory, VillageFactory, VillageGroupFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from archives.documents import document_upload
+from archives.documents.services import document_upload
 from archives.models import Document, PaymentRoll
 from kanjia.models import AccessLog
 from tests.archives.conftest import EXE, PDF, upload
@@ -139,7 +139,7 @@ def test_rolls_pages(client, town_officer, team_a, team_member_a, district_offic
 
 
 def test_town_wide_bag_labels_are_printed_village_by_village(client, town_officer, household_a, monkeypatch):
-    from archives import labels
+    from archives.documents import labels
 
     monkeypatch.setattr(labels, "MAX_BAG_LABELS", 0)
     client.force_login(town_officer)

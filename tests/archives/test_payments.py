@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from archives.models import PaymentRoll, PaymentRollLine
-from archives.payments import roll_diff, roll_generate, roll_pdf, roll_village_totals, roll_xlsx
+from archives.payments.services import roll_diff, roll_generate, roll_pdf, roll_village_totals, roll_xlsx
 from households.models import Household
 from tests.factories import CategoryFactory, HouseholdFactory
 

@@ -1,4 +1,4 @@
-"""The publicity posting photo is filed as 公示照片 in every listed household's bag (archives.posting)."""
+"""The publicity posting photo is filed as 公示照片 in every listed household's bag (archives.documents.posting)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,13 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from archives.checklist import DISTRICT_APPROVAL, household_checklist, missing_before
-from archives.documents import document_path, document_upload
+from archives.documents.checklist import DISTRICT_APPROVAL, household_checklist, missing_before
+from archives.documents.services import document_path, document_upload
 from archives.models import Document
 from publicity import rounds
-from review import campaigns
+from review.cases import campaigns
+from review.cases.workflow import case_advance
 from review.models import Case, Status
-from review.workflow import case_advance
 from tests.archives.conftest import PDF, png_bytes, upload
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.publicity.conftest import at_appraisal
@@ -99,7 +99,7 @@ def test_a_refused_photo_files_nothing(client, listed, kinds, town_officer, medi
 
 
 def test_a_failed_filing_leaves_no_posting_and_no_files(client, listed, kinds, town_officer, media_root, monkeypatch):
-    from archives import posting
+    from archives.documents import posting
 
     _, publicity_round = listed
     real = posting.document_upload

@@ -18,12 +18,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from archives.payments import paid_in_month, roll_diff, roll_generate, roll_pdf, roll_xlsx
+from archives.payments.services import paid_in_month, roll_diff, roll_generate, roll_pdf, roll_xlsx
 from households.models import Household, Member, ReviewFlag
 from households.services import HouseholdInput, household_update
-from review import campaigns, dynamic
+from review.cases import campaigns
+from review.cases.workflow import case_advance
+from review.dynamic import services as dynamic
 from review.models import Case, Status
-from review.workflow import case_advance
 from tests.dynamic.conftest import born
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.review_cases.conftest import district_data, drive

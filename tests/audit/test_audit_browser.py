@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from review.relatives import RelativeIn, declare
+from review.relatives.services import RelativeIn, declare
 from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from archives.audit import ANOMALIES
+from archives.audit.services import ANOMALIES
 from archives.models import VerificationRun
 from households import idcard
 from households.models import ReviewFlag

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from archives.audit.seals import last_verification, purge_audit, seal_audit, verify_audit
 from archives.models import AuditPurge, AuditSeal, VerificationRun
-from archives.seals import last_verification, purge_audit, seal_audit, verify_audit
 from households.models import Household, Member
 from kanjia.access import log_access
 from kanjia.models import AccessLog

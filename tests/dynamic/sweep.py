@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from households.models import ReviewFlag
-from review import dynamic, monthly, spotchecks
+from review.dynamic import monthly, spotchecks
+from review.dynamic import services as dynamic
 from review.models import Case, Outcome, SpotCheck, Status
 from tests.review_cases import sweep as cases
 

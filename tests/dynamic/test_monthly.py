@@ -11,11 +11,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from households.models import Household, ReviewFlag
-from review import campaigns, monthly
-from review.dynamic import add_months, month_start
+from review.cases import campaigns
+from review.cases.workflow import case_advance
+from review.dynamic import monthly
+from review.dynamic.services import add_months, month_start
 from review.models import Case, DistrictApproval, MonthlyAnalysisItem, MonthlyReport
 from review.tasks import monthly_report
-from review.workflow import case_advance
 from tests.dynamic.conftest import born, district_data, drive
 from tests.factories import HouseholdFactory, MemberFactory
 
@@ -170,8 +171,8 @@ def test_monthly_analysis_picks_by_rule_and_by_hand_and_records_findings(
 @pytest.fixture
 def crew_b(team_b, team_member_b, town_officer):
     """Village B's team of three, so its cases can be driven too."""
-    from review import teams
     from review.models import TeamMembership
+    from review.teams import services as teams
     from tests.conftest import make_user
     from tests.dynamic.conftest import Crew
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kanjia.models import AccessLog
-from review import campaigns, dynamic
+from review.cases import campaigns
+from review.dynamic import services as dynamic
 from review.models import MonthlyReport, PeriodicRecheck, SpotCheck
 from tests.dynamic.conftest import elderly_household, working_household
 from tests.factories import HouseholdFactory

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from households.models import Household, ReviewFlag
-from review import campaigns, dynamic
+from review.cases import campaigns
+from review.dynamic import services as dynamic
 from review.models import Case, GracePeriod, PeriodicRecheck, RecheckTrigger
 from review.tasks import dynamic_daily
 from tests.dynamic.conftest import born, district_data, drive, elderly_household, working_household
@@ -36,14 +37,14 @@ def test_due_household_gets_one_periodic_case_for_its_team_and_a_second_run_adds
     assert recheck.reasons == "定期核查（每6个月）"
     assert not Case.objects.filter(household=not_due).exists()
     # The team member finds it in their worklist (the pipeline's own list).
-    from review.case_selectors import worklist
+    from review.cases.selectors import worklist
 
     assert case in worklist(user=team_a.memberships.first().user)
 
 
 @pytest.mark.django_db
 def test_periodic_case_of_a_near_relatives_household_starts_marked(village_a, team_a):
-    from review.relatives import RelativeIn, declare
+    from review.relatives.services import RelativeIn, declare
     from tests.conftest import make_user
 
     due = working_household(village_a, start=date(2025, 6, 1))
@@ -174,7 +175,7 @@ def stopped_case(campaign, crew, town_officer, district_officer, village_a):
     MemberFactory(household=household, born=born(date(1950, 1, 1)))
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     case = drive(Case.objects.get(household=household), "区审批", crew, town=town_officer, district=district_officer)
-    from review.workflow import case_advance
+    from review.cases.workflow import case_advance
 
     data = district_data(outcome=Case.Outcome.STOP, stop_reason=8)
     return case_advance(case=case, action="approve", by=district_officer, data=data)
@@ -226,7 +227,7 @@ def _rejected_round_one_objection(case, crew, town_officer):
     from django.test import override_settings
 
     from publicity import objections, rounds
-    from review.workflow import registration_sign, stage_save
+    from review.cases.workflow import registration_sign, stage_save
     from tests.review_cases.conftest import appraisal_data, days_ago
 
     case = drive(case, "民主评议", crew)
@@ -262,7 +263,7 @@ def test_an_objection_on_the_long_term_board_triggers_one_recheck(
     campaign, crew, town_officer, district_officer, village_a
 ):
     from publicity import objections, rounds
-    from review.dynamic_selectors import open_rechecks
+    from review.dynamic.selectors import open_rechecks
 
     household = elderly_household(village_a, start=date(2026, 1, 1))  # not due by rhythm
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
@@ -308,7 +309,7 @@ def test_an_objection_settled_during_the_pipeline_triggers_no_recheck_once_the_c
     case = _rejected_round_one_objection(Case.objects.get(household=household), crew, town_officer)
     assert case.status == "镇审核"
     case = drive(case, "区审批", crew, town=town_officer, district=district_officer)
-    from review.workflow import case_advance
+    from review.cases.workflow import case_advance
 
     visit = {"home_visit_on": timezone.localdate(), "home_visit_note": "入户核查，情况属实。"}
     case = case_advance(case=case, action="approve", by=district_officer, data=district_data(**visit))
@@ -317,6 +318,6 @@ def test_an_objection_settled_during_the_pipeline_triggers_no_recheck_once_the_c
     run = dynamic.run_daily(today=timezone.localdate())
 
     assert (run["triggers"], run["cases_created"]) == (0, 0)
-    from review.dynamic_selectors import open_rechecks
+    from review.dynamic.selectors import open_rechecks
 
     assert not open_rechecks(user=town_officer).exists()

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from households.models import IncomeItem, Member
-from review import dynamic
+from review.dynamic import services as dynamic
 from review.models import Case, HouseholdRhythm, RecheckRule, Situation, Status
 from tests.dynamic.conftest import elderly_household, working_household
 from tests.factories import HouseholdFactory, IncomeItemFactory, MemberFactory

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from review import campaigns
+from review.cases import campaigns
 from review.models import SpotCheck, SpotCheckSample
 from tests.factories import HouseholdFactory
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from review import campaigns, spotchecks
+from review.cases import campaigns
+from review.dynamic import spotchecks
 from review.models import Case, SpotCheck
 from tests.factories import HouseholdFactory
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from publicity.models import Objection, PublicityRound
-from review import campaigns, spotchecks, summary
+from review.cases import campaigns
+from review.cases.workflow import case_advance
+from review.dynamic import spotchecks, summary
 from review.models import Case, DistrictApproval
-from review.workflow import case_advance
 from tests.dynamic.conftest import born, district_data, drive
 from tests.factories import HouseholdFactory, MemberFactory
 
@@ -127,7 +128,7 @@ def test_summary_takes_a_constant_number_of_queries(finished, town_officer, djan
 
 def _phases(today: date) -> list:
     """清理实施 ended yesterday; 抽查审批 runs for another month."""
-    from review.campaigns import PhaseInput
+    from review.cases.campaigns import PhaseInput
 
     return [
         PhaseInput("准备", today - timedelta(days=60), today - timedelta(days=41)),
@@ -173,7 +174,7 @@ def test_new_admissions_objection_results_and_overdue_cases(
     from django.test import override_settings
 
     from publicity import rounds
-    from review.workflow import registration_sign, stage_save
+    from review.cases.workflow import registration_sign, stage_save
     from tests.review_cases.conftest import appraisal_data, days_ago
 
     today = timezone.localdate()

@@ -35,7 +35,7 @@ def test_admin_edits_reach_the_near_relatives_register(admin_client, django_capt
     from django.forms.models import model_to_dict
 
     from review.models import RelativeFiling
-    from review.relatives import RelativeIn, declare
+    from review.relatives.services import RelativeIn, declare
     from tests.conftest import make_user
 
     member = MemberFactory(born=date(1963, 4, 4), moved_out_on=date(2020, 1, 1))

@@ -45,7 +45,7 @@ def _tasks_in_process(request):
 @pytest.fixture
 def run_import(django_capture_on_commit_callbacks):
     """Upload (dry run) and, with commit=True, confirm: as the views do, tasks included."""
-    from households.ledger_import import import_commit_request, import_start
+    from households.ledger.importer import import_commit_request, import_start
     from tests.ledger.helpers import upload
 
     def run(user, content: bytes, *, commit: bool = False, name: str = "台账.xlsx"):

@@ -9,7 +9,7 @@ from guardian.shortcuts import assign_perm
 from openpyxl import Workbook
 
 from households import idcard
-from households.ledger_format import LEDGER_HEADERS
+from households.ledger.format import LEDGER_HEADERS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

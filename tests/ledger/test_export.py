@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
-from households.ledger_export import export_start, template_workbook, write_ledger
-from households.ledger_format import LEDGER_HEADERS
+from households.ledger.exporter import export_start, template_workbook, write_ledger
+from households.ledger.format import LEDGER_HEADERS
 from households.models import ExportJob, Household, ImportBatch, Member
 from tests.ledger.helpers import grant_team, member_row, new_id, workbook_bytes
 

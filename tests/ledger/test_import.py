@@ -9,8 +9,8 @@ import openpyxl.xml
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from households.ledger_format import LEDGER_HEADERS, UploadRefused, check_upload
-from households.ledger_import import parse_ledger
+from households.ledger.format import LEDGER_HEADERS, UploadRefused, check_upload
+from households.ledger.importer import parse_ledger
 from households.models import Household, ImportBatch, Member
 from tests.ledger.helpers import grant_team, member_row, new_id, upload, workbook_bytes
 
@@ -195,7 +195,7 @@ def test_one_bad_row_means_nothing_is_written(places, town_officer, run_import):
     rows[4]["月保障金额"] = "-50"
     batch = run_import(town_officer, workbook_bytes(rows))
     assert problems_of(batch) == [(6, "月保障金额", "金额不能为负数。")]
-    from households.ledger_import import import_commit_request
+    from households.ledger.importer import import_commit_request
 
     with pytest.raises(UploadRefused, match="预检发现问题"):
         import_commit_request(batch=batch, user=town_officer)
@@ -205,7 +205,7 @@ def test_one_bad_row_means_nothing_is_written(places, town_officer, run_import):
 def test_commit_replans_and_writes_nothing_if_scope_changed_since_the_dry_run(
     places, team_member_a, run_import, django_capture_on_commit_callbacks
 ):
-    from households.ledger_import import import_commit_request
+    from households.ledger.importer import import_commit_request
 
     team = grant_team(team_member_a, places["陡岩村"])
     batch = run_import(team_member_a, workbook_bytes(family() + family()))
@@ -343,7 +343,7 @@ def test_non_xlsx_file_is_refused_with_a_save_as_hint(places, town_officer, run_
 
 
 def test_too_many_rows_is_refused(places, town_officer, monkeypatch):
-    from households import ledger_import
+    from households.ledger import importer as ledger_import
 
     monkeypatch.setattr(ledger_import, "MAX_ROWS", 3)
     with pytest.raises(UploadRefused, match="上限"):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from households.ledger_import import import_commit_request, import_start
+from households.ledger.importer import import_commit_request, import_start
 from households.models import Household, ImportBatch, Member
 from tests.ledger.helpers import member_row, new_id, upload, workbook_bytes
 

@@ -6,8 +6,8 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from households.ledger.rosters import result_workbook, roster_result, roster_start
 from households.models import ReviewFlag, Roster, RosterRow
-from households.rosters import result_workbook, roster_result, roster_start
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.ledger.helpers import grant_team, new_id, upload
 
@@ -92,7 +92,7 @@ def test_matches_raise_the_right_flag_once_and_report_mismatches_and_invalid_row
 
 
 def test_matching_is_one_statement_whatever_the_roster_size(town_officer, people, start, django_assert_max_num_queries):
-    from households.rosters import match_roster
+    from households.ledger.rosters import match_roster
 
     roster = start(town_officer, roster_bytes([[i, "某人", new_id(), None, None] for i in range(300)]))
     with django_assert_max_num_queries(1):
@@ -217,7 +217,7 @@ def test_disposed_flag_is_not_reraised_by_its_source_but_a_new_roster_raises_a_n
 def test_raising_flags_takes_a_fixed_number_of_queries(
     town_officer, places, start, monkeypatch, django_assert_max_num_queries
 ):
-    from households import rosters
+    from households.ledger import rosters
 
     members = [
         MemberFactory(name=f"成员{i}", household=HouseholdFactory(village=places["陡岩村"]), id_number=new_id())

@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from publicity import rounds
+from review.cases.workflow import registration_sign, stage_save
 from review.models import Case, Status
-from review.workflow import registration_sign, stage_save
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 from tests.review_cases import conftest as pipeline
 from tests.review_cases.conftest import Crew, appraisal_data, drive
@@ -61,7 +61,7 @@ def open_round(*, campaign, village, number: int, by, started_days_ago: int = 10
 @pytest.fixture
 def launched(campaign, crew, town_officer, village_a):
     """A launched campaign with three households in village_a (one case each)."""
-    from review import campaigns
+    from review.cases import campaigns
 
     group = VillageGroupFactory(village=village_a, number=3)
     for name, amount in (("张三", "300.00"), ("李四", "450.00"), ("王五", "520.00")):

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from publicity import generation
 from publicity.models import GenerationJob, NoticeFile
-from review import campaigns, teams
+from review.cases import campaigns
 from review.models import Case, TeamMembership
+from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.publicity.conftest import at_appraisal, open_round

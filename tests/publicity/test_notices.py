@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from households.models import Household, IncomeItem, Member
 from publicity import notices
 from publicity.models import NoticeFile, PublicityRound
+from review.cases.workflow import stage_save
 from review.models import Case, DistrictApproval, Status
-from review.workflow import stage_save
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 from tests.publicity.conftest import at_appraisal, at_stage, open_round
 from tests.review_cases.conftest import town_data
@@ -95,7 +95,7 @@ def sensitive_household(village, group, name: str, **over) -> Household:
 
 @pytest.fixture
 def sensitive_cases(campaign, crew, town_officer, village_a):
-    from review import campaigns
+    from review.cases import campaigns
 
     group = VillageGroupFactory(village=village_a, number=2, name="二组")
     for name in ("刘一", "陈二", "张三", "李四"):

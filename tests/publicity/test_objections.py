@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from publicity import objections, rounds
 from publicity.models import Objection, RoundCase
+from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, CaseStep, Status
-from review.workflow import TransitionInvalid, case_advance
 from tests.publicity.conftest import at_appraisal, days_ago, open_round
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from publicity import rounds
 from publicity.models import PublicityRound, RoundCase, RoundSetting
-from review import campaigns
+from review.cases import campaigns
+from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, CaseStep, Status
-from review.workflow import TransitionInvalid, case_advance
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.publicity.conftest import at_appraisal, at_stage, days_ago, open_round
 from tests.review_cases.conftest import district_data
@@ -159,7 +159,7 @@ def test_round_two_gates_town_pass_and_district_approval(cases, crew, launched, 
     with pytest.raises(TransitionInvalid, match="第二榜"):
         case_advance(case=case, action="town_review", by=town_officer, data=town_data())
     # The town writes its review, publicises it, and the close passes the case to the district.
-    from review.workflow import stage_save
+    from review.cases.workflow import stage_save
 
     stage_save(case=case, by=town_officer, data=town_data())
     opened = open_round(campaign=launched, village=village_a, number=2, by=town_officer)

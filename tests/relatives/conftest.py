@@ -11,7 +11,7 @@ def _gate_on(settings):
 
 
 def declare_none_for(*users) -> None:
-    from review.relatives import declare_none
+    from review.relatives.services import declare_none
 
     for user in users:
         declare_none(user=user, by=user)
@@ -37,7 +37,7 @@ def places(db):
 @pytest.fixture
 def run_import(django_capture_on_commit_callbacks, settings, tmp_path):
     """Upload and commit a ledger workbook as the views do (tasks in process)."""
-    from households.ledger_import import import_commit_request, import_start
+    from households.ledger.importer import import_commit_request, import_start
     from kanjia.celery import app
     from tests.ledger.helpers import upload
 

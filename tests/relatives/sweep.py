@@ -10,9 +10,9 @@ from datetime import date
 from django.utils import timezone
 
 from households import idcard
-from review import relatives
 from review.models import RelativeFiling
 from review.models.relatives import Relation
+from review.relatives import services as relatives
 
 
 def _filing(w) -> RelativeFiling:

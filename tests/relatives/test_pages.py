@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from households import idcard
 from kanjia.models import AccessLog
 from review.models import RelativeDeclaration, RelativeFiling
-from review.relatives import RelativeIn, declare
+from review.relatives.services import RelativeIn, declare
 from tests.factories import HouseholdFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,15 @@ from django.utils import timezone
 
 from households.models import Household, Member
 from households.services import HouseholdInput, household_update
+from review.cases.workflow import (
+    TransitionForbidden,
+    TransitionInvalid,
+    available_transitions,
+    case_advance,
+    stage_save,
+)
 from review.models import Case, DeclarationStatus, RelativeDeclaration, RelativeFiling, Status
-from review.relatives import (
+from review.relatives.services import (
     RelativeIn,
     declare,
     declare_none,
@@ -22,7 +29,6 @@ from review.relatives import (
     relatives_match,
     relatives_rematch_all,
 )
-from review.workflow import TransitionForbidden, TransitionInvalid, available_transitions, case_advance, stage_save
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.review_cases.conftest import acceptance_data, district_data, drive
 
@@ -137,7 +143,7 @@ def test_pipeline_status_change_triggers_matching(
 ):
     """A household admitted by the district becomes a recipient: its members are matched then."""
     from kanjia import roles
-    from review.campaigns import application_create
+    from review.cases.campaigns import application_create
     from tests.conftest import make_user
     from tests.review_cases.conftest import drive
 
@@ -237,7 +243,7 @@ def test_cases_opened_after_the_filing_start_marked(
 ):
     """A filing made before the campaign launch, or before a new application, still makes the
     district's home visit mandatory on the cases opened later."""
-    from review import campaigns
+    from review.cases import campaigns
     from tests.conftest import make_user
 
     clerk = make_user("clerk", None)
@@ -265,7 +271,7 @@ def test_cases_opened_after_the_filing_start_marked(
 
 
 def test_registering_a_new_application_is_recused_like_any_step(crew, village_a, town_officer, everyone_declared):
-    from review import campaigns
+    from review.cases import campaigns
     from tests.conftest import make_user
 
     applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)

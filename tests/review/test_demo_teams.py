@@ -28,7 +28,7 @@ def test_demo_teams_are_in_force_today_even_if_loaded_with_the_plans_2021_dates(
 
     from django.utils import timezone
 
-    from review import teams
+    from review.teams import services as teams
 
     call_command("load_demo")
     today = timezone.localdate()

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from households import idcard
 from kanjia import roles
-from review import teams
 from review.models import Staff, TeamMembership
+from review.teams import services as teams
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

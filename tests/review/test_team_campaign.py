@@ -5,8 +5,9 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from review import campaigns, teams
+from review.cases import campaigns
 from review.models import ReviewTeam
+from review.teams import services as teams
 
 pytestmark = pytest.mark.django_db
 

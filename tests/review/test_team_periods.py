@@ -16,7 +16,7 @@ from households.selectors import (
     households_visible_to,
     villages_visible_to,
 )
-from review import teams
+from review.teams import services as teams
 from tests.factories import HouseholdFactory, MemberFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households.models import ReviewFlag
-from review import teams
+from review.teams import services as teams
 from tests.factories import HouseholdFactory, MemberFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db

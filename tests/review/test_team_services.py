@@ -10,8 +10,8 @@ from guardian.models import GroupObjectPermission
 from households.models import VillageGroupObjectPermission
 from households.selectors import households_visible_to, villages_changeable_by, villages_visible_to
 from kanjia import roles
-from review import teams
 from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
+from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, VillageFactory
 

@@ -98,7 +98,7 @@ def test_my_team_for_someone_without_a_team(client, outsider):
 
 
 def test_my_team_query_count_is_flat(client, team_a, team_member_a, town_officer, django_assert_max_num_queries):
-    from review import teams
+    from review.teams import services as teams
 
     for _ in range(5):
         village = VillageFactory()

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from households.models import ReviewFlag
 from kanjia import roles
-from review import campaigns, teams
+from review.cases import campaigns
+from review.cases.workflow import case_advance, registration_sign, stage_save
 from review.models import Case, EconomicCheck, ReviewTeam, Status, TeamMembership
-from review.workflow import case_advance, registration_sign, stage_save
+from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory
 

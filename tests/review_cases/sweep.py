@@ -9,7 +9,7 @@ through acceptance and investigation would only add set-up noise.
 
 from django.utils import timezone
 
-from review import campaigns
+from review.cases import campaigns
 from review.models import Appraisal, Campaign, Case, Outcome, RegistrationForm, Status
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from households.models import Household
 from kanjia.models import AccessLog
-from review import campaigns
+from review.cases import campaigns
 from review.models import Acceptance, Case, Status
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.review_cases.conftest import acceptance_data
@@ -81,7 +81,7 @@ def test_readers_and_other_teams_cannot_register(client, applicant, district_off
 
 
 def test_one_time_notice_lists_every_missing_material(client, crew, applicant, town_officer):
-    from review.workflow import stage_save
+    from review.cases.workflow import stage_save
 
     case = campaigns.application_create(household=applicant, by=town_officer)
     notice_url = reverse("review:acceptance_notice_pdf", args=[case.pk])

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from households.models import Household
-from review import campaigns
-from review.case_selectors import campaign_dashboard, worklist
+from review.cases import campaigns
+from review.cases.selectors import campaign_dashboard, worklist
+from review.cases.workflow import case_advance
 from review.models import CampaignPhase, Case, Status
-from review.workflow import case_advance
 from tests.factories import HouseholdFactory, VillageFactory
 from tests.review_cases.conftest import acceptance_data, days_ago, district_data, drive
 

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from review.cases.workflow import TransitionError, case_advance
 from review.models import Case, CaseStep, Status
-from review.workflow import TransitionError, case_advance
 from tests.review_cases.conftest import district_data, drive
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -97,7 +97,7 @@ def test_investigation_errors_shown_next_to_fields(client, case, crew):
 
 
 def test_sign_and_print_registration_form(client, case, crew, town_officer):
-    from review.workflow import stage_save
+    from review.cases.workflow import stage_save
 
     case = drive(case, Status.APPRAISAL, crew)
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
@@ -134,7 +134,7 @@ def test_worklist_page(client, case, crew, django_assert_max_num_queries):
 
 
 def test_case_page_says_why_a_member_may_not_act(client, case, crew, household, town_officer):
-    from review import teams
+    from review.teams import services as teams
 
     member = household.members.get()
     teams.staff_upsert(user=crew.cadre, name="甲组组员", unit="村委会", by=town_officer, id_number=member.id_number)

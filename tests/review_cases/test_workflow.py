@@ -9,9 +9,8 @@ from django.contrib.auth.models import Group
 from households.flags import dispose_flag, raise_manual_flag
 from households.models import Household, ReviewFlag
 from kanjia import roles
-from review import campaigns, teams
-from review.models import Acceptance, Case, CaseStep, Investigation, RegistrationForm, Status, TownReview
-from review.workflow import (
+from review.cases import campaigns
+from review.cases.workflow import (
     RETURN,
     TERMINATE,
     TRANSITIONS,
@@ -23,6 +22,8 @@ from review.workflow import (
     registration_sign,
     stage_save,
 )
+from review.models import Acceptance, Case, CaseStep, Investigation, RegistrationForm, Status, TownReview
+from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory
 from tests.review_cases.conftest import (
@@ -340,7 +341,7 @@ def test_member_of_the_household_must_recuse(case, crew, household, town_officer
 
 
 def test_registered_guards_can_hold_a_case(case, crew, town_officer):
-    from review import workflow
+    from review.cases import workflow
 
     def open_objection(*, case, action, transition, by, data):
         return "本案有未处理的异议，暂停办理。" if action == "accept" else None
@@ -389,7 +390,7 @@ def test_terminate_by_town_office_with_reason(case, crew, town_officer):
 def test_final_approval_is_all_or_nothing(case, crew, town_officer, district_officer, household, monkeypatch):
     """A failure after the household was written (here: injected right after the outcome is
     applied) leaves the household, the case and its steps exactly as they were."""
-    from review import workflow
+    from review.cases import workflow
 
     case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
     before = (household.status, household.base_amount, household.history.count(), CaseStep.objects.count())
@@ -417,7 +418,7 @@ def test_final_approval_is_all_or_nothing(case, crew, town_officer, district_off
 def test_district_decision_due_within_ten_working_days_over_national_day(
     crew, village_a, town_officer, monkeypatch
 ):
-    from review import workflow
+    from review.cases import workflow
 
     applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
     case = campaigns.application_create(household=applicant, by=town_officer)  # no campaign: no phase cap

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from archives.documents import documents_refresh_retention
-from archives.locations import locations_sync
+from archives.documents.locations import locations_sync
+from archives.documents.services import documents_refresh_retention
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from archives.seals import audit_tables
+from archives.audit.seals import audit_tables
 
 EXTRA_AUDIT_TABLES = ("archives_auditseal", "archives_auditpurge", "archives_verificationrun")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from archives.seals import purge_audit, retention_days
+from archives.audit.seals import purge_audit, retention_days
 
 
 class Command(BaseCommand):

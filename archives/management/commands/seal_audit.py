@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from archives.seals import seal_audit
+from archives.audit.seals import seal_audit
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from archives.seals import seal_audit, verify_audit
+from archives.audit.seals import seal_audit, verify_audit
 
 
 class Command(BaseCommand):

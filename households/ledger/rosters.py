@@ -1,0 +1,412 @@
+"""Cross-matching external rosters (外部名单比对) against members by ID number (DOMAIN §1, §5).
+
+A roster from another department (deaths, pensions, provident fund, vehicles,
+property, business registration, public payroll) is loaded, normalised, into
+RosterRow, then matched in ONE set-based statement: an UPDATE … FROM joining
+the roster's rows with the members of the households the uploader may see
+(the compiled `members_visible_to` query, so scoping has a single source of
+truth). Each match whose name agrees raises the corresponding key-review flag
+with source_key ``roster:<id>:row:<n>``; a re-upload of the same file and kind
+reuses the first upload's id, so a flag is never raised twice from the same
+source, and a member who already has an open flag of that kind from a roster
+gets a note on it rather than a second flag (see `raise_flags`). A match whose
+name differs is reported as a possible mismatch and raises nothing: a person
+must look at it.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from households import idcard
+from households.ledger import format as fmt
+from households.ledger.format import ROSTER_COLUMNS, CellError, UploadRefused
+from households.ledger.importer import sha256_of
+from households.models import ReviewFlag, Roster, RosterRow
+from households.selectors import members_visible_to, villages_visible_to
+from kanjia import roles
+from kanjia.xlsx import SheetSpec, write_xlsx
+
+MAX_ROWS = 1_000_000
+BATCH = 5000
+SHOWN = 500  # rows per list on the result page; the download has them all
+
+FLAG_FOR_KIND: dict[str, tuple[int, str]] = {
+    Roster.Kind.DEATH: (ReviewFlag.Kind.DECEASED, "死亡/火化名单显示此人已死亡"),
+    Roster.Kind.PENSION: (ReviewFlag.Kind.PENSION, "养老金领取名单显示此人领取养老金"),
+    Roster.Kind.UNEMPLOYMENT: (ReviewFlag.Kind.UNEMPLOYMENT, "失业保险金领取名单显示此人领取失业保险金"),
+    Roster.Kind.PROVIDENT_FUND: (ReviewFlag.Kind.PROVIDENT_FUND, "住房公积金缴存名单显示此人缴存公积金"),
+    Roster.Kind.VEHICLE: (ReviewFlag.Kind.VEHICLE, "机动车登记名单显示此人名下有机动车"),
+    Roster.Kind.PROPERTY: (ReviewFlag.Kind.PROPERTY, "不动产登记名单显示此人名下有不动产"),
+    # Business registration and public payroll have no category of their own:
+    # a registered business is "other", a public salary is income (category 8).
+    Roster.Kind.BUSINESS: (ReviewFlag.Kind.OTHER, "工商登记名单显示此人登记有经营主体"),
+    Roster.Kind.PUBLIC_PAYROLL: (ReviewFlag.Kind.INCOME, "财政供养人员名单显示此人由财政发放工资"),
+}
+
+
+def may_match(user: AbstractBaseUser) -> bool:
+    """Anyone who sees villages and may write (inspectors only read)."""
+    return not roles.is_read_only(user) and villages_visible_to(user=user).exists()
+
+
+def rosters_visible_to(*, user: AbstractBaseUser) -> QuerySet[Roster]:
+    """The uploader's own rosters; town-wide roles see all (results are still cut to their villages)."""
+    if not user.is_authenticated:
+        return Roster.objects.none()
+    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+        return Roster.objects.all()
+    return Roster.objects.filter(uploaded_by=user)
+
+
+def roster_start(*, user: AbstractBaseUser, kind: str, upload: File) -> Roster:
+    from households.ledger.tasks import roster_match
+
+    if not may_match(user):
+        raise PermissionDenied("您没有可以比对的村(社区)。")
+    if kind not in Roster.Kind.values:
+        raise UploadRefused("请选择名单类别。")
+    fmt.check_upload(upload, size=upload.size)
+    digest = sha256_of(upload)
+    first = Roster.objects.filter(kind=kind, sha256=digest).order_by("pk").first()
+    name = (getattr(upload, "name", "") or "名单.xlsx").rsplit("/", 1)[-1][:255]
+    with transaction.atomic():
+        roster = Roster(kind=kind, uploaded_by=user, file_name=name, sha256=digest)
+        roster.same_as_id = first.source_id if first else None
+        roster.file.save("roster.xlsx", upload, save=False)
+        roster.save()
+        roster_match.delay_on_commit(roster.pk)
+    return roster
+
+
+# --- Loading ------------------------------------------------------------------------------------
+
+
+def _optional(convert, raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return convert(raw)
+    except CellError:
+        return None
+
+
+def parse_roster(file, *, roster_id: int, progress=None) -> Iterator[RosterRow]:
+    sheet = fmt.open_rows(file, columns=ROSTER_COLUMNS)
+    total = sheet.max_row or 0
+    try:
+        for count, (number, cells) in enumerate(sheet.rows, start=1):
+            if count > MAX_ROWS:
+                raise UploadRefused(f"名单超过 {MAX_ROWS:,} 行上限，请拆分后上传。")
+            if progress and count % 20000 == 0:
+                progress(count, total)
+            raw = fmt.cell(cells, sheet.columns, "id_number")
+            row = RosterRow(roster_id=roster_id, row_number=number)
+            row.id_raw = str(raw if raw is not None else "")[:64]
+            try:
+                if raw is None:
+                    raise CellError("身份证号码为空。")
+                row.id_number = fmt.id_number(raw).number
+            except CellError as exc:
+                row.problem = str(exc)[:300]
+            row.name = _optional(lambda v: fmt.text(v, max_length=50), fmt.cell(cells, sheet.columns, "name")) or ""
+            row.date = _optional(lambda v: fmt.excel_date(v)[0], fmt.cell(cells, sheet.columns, "date"))
+            row.amount = _optional(fmt.money, fmt.cell(cells, sheet.columns, "amount"))
+            row.note = _optional(lambda v: fmt.text(v, max_length=200), fmt.cell(cells, sheet.columns, "note")) or ""
+            yield row
+    finally:
+        sheet.close()
+
+
+COPY_COLUMNS = (
+    "roster_id",
+    "row_number",
+    "id_raw",
+    "id_number",
+    "name",
+    "date",
+    "amount",
+    "note",
+    "problem",
+    "name_mismatch",
+)
+
+
+def load_rows(rows: Iterator[RosterRow]) -> int:
+    """Insert the rows: COPY on PostgreSQL (a million rows in seconds), batched INSERTs elsewhere.
+
+    RosterRow is not a history-tracked model; it is a work table of the match.
+    """
+    count = 0
+    if connection.vendor == "postgresql":
+        table = RosterRow._meta.db_table
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.roster_id,
+                        row.row_number,
+                        row.id_raw,
+                        row.id_number,
+                        row.name,
+                        row.date,
+                        row.amount,
+                        row.note,
+                        row.problem,
+                        False,
+                    )
+                )
+                count += 1
+        return count
+    batch: list[RosterRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            RosterRow.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    RosterRow.objects.bulk_create(batch)
+    return count + len(batch)
+
+
+# --- Matching -----------------------------------------------------------------------------------
+
+
+def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
+    """ONE statement joins the roster with the members the user may see; returns rows matched."""
+    members = members_visible_to(user=user).filter(moved_out_on__isnull=True).values("id", "id_number", "name")
+    members_sql, params = members.query.sql_with_params()
+    table = RosterRow._meta.db_table
+    # The inner query is Django's own compiled SQL with its parameters; nothing user-typed is formatted in.
+    sql = (
+        f"UPDATE {table} AS r SET member_id = m.id, name_mismatch = (r.name <> '' AND r.name <> m.name) "  # noqa: S608
+        f"FROM ({members_sql}) AS m "
+        f"WHERE r.roster_id = %s AND r.id_number <> '' AND r.id_number = m.id_number"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, roster.pk))
+        return cursor.rowcount
+
+
+def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
+    """Raise the roster's flags: one per member and kind, never a duplicate of an open one; returns new flags.
+
+    A roster's source is its first upload (``source_id``): a byte-identical
+    re-upload is the same source, a corrected file is a new one. For each
+    matched member (the first of its rows in the roster; a person listed twice
+    is one finding):
+    - if a flag of this kind from a roster already records this source for the
+      member (its source_key, or a note added to its reason), nothing happens;
+    - else if the member has an open (待核实) roster flag of this kind, the new
+      source is noted in that flag's reason (a history row records the change)
+      and no second flag is raised: staff see one question per member and kind;
+    - else a new flag is raised. This includes a member whose earlier roster flag
+      was disposed: as in ``flags.evaluate_flags`` a flag is identified by its
+      source, a disposed flag is never reopened or re-raised from the same
+      source, and a new source raises a new flag (a fresh roster is fresh
+      evidence that someone has to look at).
+    Set-based: one read of the matched rows, one of the relevant flags, then bulk writes.
+    """
+    kind, why = FLAG_FOR_KIND[roster.kind]
+    prefix = f"roster:{roster.source_id}:row:"
+    tag = f"名单（编号 {roster.source_id}）"  # marks this source in a note added to another flag's reason
+    matched = RosterRow.objects.filter(roster=roster, member__isnull=False, name_mismatch=False)
+    flags = (
+        ReviewFlag.objects.filter(kind=kind, source=ReviewFlag.Source.ROSTER, member_id__in=matched.values("member_id"))
+        .filter(
+            Q(disposition=ReviewFlag.Disposition.PENDING) | Q(source_key__startswith=prefix) | Q(reason__contains=tag)
+        )
+        .order_by("pk")
+    )
+    done: set[tuple[int, int]] = set()  # (household, member) already flagged from this source
+    open_flags: dict[tuple[int, int], ReviewFlag] = {}
+    for flag in flags:
+        who = (flag.household_id, flag.member_id)
+        if flag.source_key.startswith(prefix) or tag in flag.reason:
+            done.add(who)
+        if flag.is_open:
+            open_flags.setdefault(who, flag)  # the oldest open one, should duplicates exist from before
+
+    new: list[ReviewFlag] = []
+    noted: dict[int, ReviewFlag] = {}
+    rows = matched.order_by("row_number").values_list(
+        "row_number", "member_id", "member__household_id", "member__name", "date", "amount"
+    )
+    for row_number, member_id, household_id, name, when, amount in rows.iterator(chunk_size=BATCH):
+        who = (household_id, member_id)
+        if who in done:
+            continue
+        done.add(who)
+        detail = "".join(
+            [
+                f"，日期 {when:%Y-%m-%d}" if when else "",
+                f"，金额 {amount} 元" if amount is not None else "",
+            ]
+        )
+        flag = open_flags.get(who)
+        if flag is None:
+            reason = f"{why}（{name}；{roster.kind}名单「{roster.file_name}」第 {row_number} 行{detail}）。"
+            new.append(
+                ReviewFlag(
+                    household_id=household_id,
+                    member_id=member_id,
+                    kind=kind,
+                    source=ReviewFlag.Source.ROSTER,
+                    source_key=f"{prefix}{row_number}",
+                    reason=reason[:300],
+                    raised_by=user,
+                )
+            )
+            continue
+        # The reason holds 300 characters: the full note if it fits, else a short one, else the
+        # roster's result page alone shows the match.
+        for note in (
+            f"另见{roster.kind}{tag}「{roster.file_name}」第 {row_number} 行{detail}。",
+            f"另见{roster.kind}{tag}第 {row_number} 行。",
+        ):
+            if len(flag.reason) + len(note) <= 300:
+                flag.reason += note
+                noted[flag.pk] = flag
+                break
+    bulk_create_with_history(new, ReviewFlag, batch_size=1000, default_user=user)
+    if noted:
+        bulk_update_with_history(
+            list(noted.values()),
+            ReviewFlag,
+            ["reason"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason="外部名单再次比中",
+        )
+    return len(new)
+
+
+def run_roster(*, roster_id: int) -> None:
+    with transaction.atomic():
+        roster = Roster.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=roster_id)
+        if roster.status != Roster.Status.QUEUED:
+            return  # a second delivery: the first one owns it
+        roster.status = Roster.Status.LOADING
+        roster.save(update_fields=["status"])
+
+    def progress(count: int, total: int) -> None:
+        percent = min(70, 70 * count // total) if total else 35
+        Roster.objects.filter(pk=roster.pk).update(progress=percent)
+
+    try:
+        with transaction.atomic(), roster.file.open("rb") as file:
+            RosterRow.objects.filter(roster=roster).delete()
+            roster.rows = load_rows(parse_roster(file, roster_id=roster.pk, progress=progress))
+    except UploadRefused as exc:
+        roster.status, roster.error = Roster.Status.FAILED, str(exc)[:500]
+        roster.save(update_fields=["status", "error"])
+        return
+    Roster.objects.filter(pk=roster.pk).update(status=Roster.Status.MATCHING, progress=75, rows=roster.rows)
+    user = roster.uploaded_by
+    with transaction.atomic():
+        match_roster(roster, user=user)
+        roster.flags_raised = raise_flags(roster, user=user)
+    counts = RosterRow.objects.filter(roster=roster).aggregate(
+        invalid=Count("pk", filter=~Q(problem="")),
+        matched=Count("pk", filter=Q(member__isnull=False, name_mismatch=False)),
+        mismatched=Count("pk", filter=Q(member__isnull=False, name_mismatch=True)),
+    )
+    roster.invalid_rows, roster.matched, roster.mismatched = counts["invalid"], counts["matched"], counts["mismatched"]
+    roster.status, roster.progress, roster.matched_at = Roster.Status.DONE, 100, timezone.now()
+    roster.save()
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+def _rows(roster: Roster, *, user: AbstractBaseUser) -> dict[str, QuerySet[RosterRow]]:
+    """The result lists, cut to the viewer's villages (a town officer may open a team's roster)."""
+    visible = villages_visible_to(user=user)
+    rows = RosterRow.objects.filter(roster=roster).order_by("row_number")
+    matched = rows.filter(member__isnull=False, member__household__village__in=visible).select_related(
+        "member__household__village"
+    )
+    own = roster.uploaded_by_id == user.pk or roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    return {
+        "matched": matched.filter(name_mismatch=False),
+        "mismatched": matched.filter(name_mismatch=True),
+        # Unmatched and invalid rows are the other department's data: only for the uploader and town-wide roles.
+        "unmatched": rows.filter(member__isnull=True, problem="") if own else rows.none(),
+        "invalid": rows.exclude(problem="") if own else rows.none(),
+    }
+
+
+def roster_result(roster: Roster, *, user: AbstractBaseUser) -> dict:
+    lists = _rows(roster, user=user)
+    return {
+        "by_village": _by_village(roster, user=user),
+        "counts": {name: qs.count() for name, qs in lists.items()},
+        **{name: qs[:SHOWN] for name, qs in lists.items()},
+        "flag_kind": ReviewFlag.Kind(FLAG_FOR_KIND[roster.kind][0]).label,
+    }
+
+
+def _by_village(roster: Roster, *, user: AbstractBaseUser) -> list[dict]:
+    visible = villages_visible_to(user=user)
+    return list(
+        RosterRow.objects.filter(roster=roster, member__household__village__in=visible)
+        .values("member__household__village__name", "member__household__village__order")
+        .annotate(
+            matched=Count("pk", filter=Q(name_mismatch=False)),
+            mismatched=Count("pk", filter=Q(name_mismatch=True)),
+        )
+        .order_by("member__household__village__order", "member__household__village__name")
+    )
+
+
+def _shown_id(number: str, full: bool) -> str:
+    return number if full or not number else idcard.mask(number)
+
+
+def result_workbook(roster: Roster, *, user: AbstractBaseUser) -> bytes:
+    lists = _rows(roster, user=user)
+    full = user.has_perm("households.reveal_id_number")
+    flag_label = ReviewFlag.Kind(FLAG_FOR_KIND[roster.kind][0]).label
+
+    def matched_rows(qs) -> Iterator[list]:
+        for r in qs.iterator(chunk_size=BATCH):
+            household = r.member.household
+            yield [
+                r.row_number,
+                household.village.name,
+                household.head_name,
+                r.member.name,
+                r.name,
+                _shown_id(r.id_number, full),
+                r.date,
+                r.amount,
+                r.note,
+            ]
+
+    def other_rows(qs) -> Iterator[list]:
+        for r in qs.iterator(chunk_size=BATCH):
+            shown = _shown_id(r.id_number, full) or (r.id_raw if full else idcard.mask(r.id_raw))
+            yield [r.row_number, r.name, shown, r.date, r.amount, r.problem]
+
+    summary = [
+        [v["member__household__village__name"], flag_label, v["matched"], v["mismatched"]]
+        for v in _by_village(roster, user=user)
+    ]
+    matched_header = ("名单行号", "村(社区)", "户主姓名", "成员姓名", "名单姓名", "身份证号码", "日期", "金额", "说明")
+    other_header = ("名单行号", "名单姓名", "身份证号码", "日期", "金额", "问题")
+    return write_xlsx(
+        [
+            SheetSpec("按村汇总", ("村(社区)", "复核类别", "比中", "姓名不一致"), summary),
+            SheetSpec("比中", matched_header, matched_rows(lists["matched"])),
+            SheetSpec("姓名不一致(待人工核对)", matched_header, matched_rows(lists["mismatched"])),
+            SheetSpec("未比中", other_header, other_rows(lists["unmatched"])),
+            SheetSpec("身份证号码无效", other_header, other_rows(lists["invalid"])),
+        ]
+    )

@@ -1,0 +1,378 @@
+"""Pages for campaigns, cases and worklists. Thin: selectors read, workflow/campaigns write."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from households.idcard import mask
+from households.models import ReviewFlag
+from households.selectors import households_visible_to
+from kanjia.forms import attach_errors
+from kanjia.printing import printed_pdf
+from review.cases import campaigns as campaign_services
+from review.cases import workflow
+from review.cases.forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, stage_form
+from review.cases.selectors import (
+    OPEN_STATUSES,
+    campaign_dashboard,
+    campaigns_visible_to,
+    case_for_page,
+    case_steps,
+    household_cases,
+    overdue_q,
+    worklist,
+)
+from review.cases.workflow import RETURN, STAGE_RECORDS, TERMINATE, TransitionError
+from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
+
+# URL slug → stage record name.
+STAGE_SLUGS = {
+    "acceptance": "acceptance",
+    "investigation": "investigation",
+    "appraisal": "appraisal",
+    "town-review": "town_review",
+    "district-approval": "district_approval",
+}
+SLUG_FOR = {v: k for k, v in STAGE_SLUGS.items()}
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    items = campaigns_visible_to(user=request.user).prefetch_related("phases")
+    can_manage = campaign_services.can_manage_campaigns(user=request.user)
+    return render(request, "review/cases/campaigns/list.html", {"campaigns": items, "can_manage": can_manage})
+
+
+@login_required
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    if not campaign_services.can_manage_campaigns(user=request.user):
+        raise PermissionDenied("专项行动由镇民政办设置。")
+    year = timezone.localdate().year
+    form = CampaignForm(request.POST or None, year=year)
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        phases = [
+            campaign_services.PhaseInput(kind, c[f"phase_{kind}_start"], c[f"phase_{kind}_end"])
+            for kind in CampaignPhase.Kind.values
+        ]
+        try:
+            campaign = campaign_services.campaign_create(
+                name=c["name"],
+                kind=c["kind"],
+                scope_date=c["scope_date"],
+                by=request.user,
+                appraisal_required=c["appraisal_required"],
+                publicity_rounds=c["publicity_rounds"],
+                spot_check_share=c["spot_check_share"],
+                phases=phases,
+                leadership=c["leadership"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已创建专项行动“{campaign.name}”。")
+            return redirect("review:campaign_detail", pk=campaign.pk)
+    return render(request, "review/cases/campaigns/form.html", {"form": form})
+
+
+@login_required
+@require_safe
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(campaigns_visible_to(user=request.user).prefetch_related("phases"), pk=pk)
+    context = {
+        "campaign": campaign,
+        "board": campaign_dashboard(campaign=campaign, user=request.user),
+        "can_manage": campaign_services.can_manage_campaigns(user=request.user),
+    }
+    return render(request, "review/cases/campaigns/detail.html", context)
+
+
+@login_required
+@require_POST
+def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(campaigns_visible_to(user=request.user), pk=pk)
+    created = campaign_services.campaign_launch(campaign=campaign, by=request.user)
+    if created:
+        messages.success(request, f"已启动：新建复核案件 {created} 件。")
+    else:
+        messages.info(request, "没有需要新建的复核案件（已在范围内的低保户均已建案）。")
+    return redirect("review:campaign_detail", pk=campaign.pk)
+
+
+# --- New applications (新申请) ----------------------------------------------------------------
+
+
+@login_required
+def application_new(request: HttpRequest, household_pk: int) -> HttpResponse:
+    """Register a 新申请 for a household that is not covered; with a campaign, a 漏保 found in it."""
+    household = get_object_or_404(households_visible_to(user=request.user).select_related("village"), pk=household_pk)
+    refusal = campaign_services.application_refusal(user=request.user, household=household)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = campaign_services.application_create(
+                household=household, by=request.user, campaign=form.cleaned_data["campaign"]
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已登记新申请（案件#{case.pk}），请填写受理记录。")
+            return redirect("review:case_detail", pk=case.pk)
+    context = {
+        "household": household,
+        "form": form,
+        "open_cases": household_cases(user=request.user, household=household).filter(status__in=OPEN_STATUSES),
+    }
+    return render(request, "review/cases/application_new.html", context)
+
+
+# --- Cases ----------------------------------------------------------------------------------
+
+
+def _case_or_404(request: HttpRequest, pk: int) -> Case:
+    case = case_for_page(user=request.user, pk=pk)
+    if case is None:
+        raise Http404("没有找到该案件。")
+    return case
+
+
+def _record(case: Case, name: str):
+    return workflow.RECORD_MODELS[name].objects.filter(case=case).first()
+
+
+def _initial(case: Case, name: str, record) -> dict:
+    today = timezone.localdate()
+    if record is None:
+        return {
+            "acceptance": {"applied_on": today, "accepted_on": today, "applicant_name": case.household.head_name},
+            "investigation": {"visited_on": today},
+            "appraisal": {"held_on": today},
+            "town_review": {"reviewed_on": today},
+            "district_approval": {
+                "decided_on": today,
+                "base_amount": case.household.base_amount,
+                "extra_amount": case.household.extra_amount,
+                "category": case.household.category_id,
+            },
+        }[name]
+    if name == "investigation":
+        from review.cases.forms import InvestigationForm
+
+        return InvestigationForm.initial_from(record)
+    fields = stage_form(name, case).fields
+    return {f: getattr(record, f"{f}_id" if f == "category" else f) for f in fields if hasattr(record, f)}
+
+
+def _stage_transitions(case: Case, user) -> tuple[str | None, list, dict]:
+    """The current stage's record (if the user may fill it), its advancing transitions, and the others."""
+    available = workflow.available_transitions(case=case, user=user)
+    name = STAGE_RECORDS.get(case.status)
+    advancing = [(a, t) for a, t in available if t.record == name and t.record]
+    others = {a: t for a, t in available if not t.record}
+    return (name if advancing else None), advancing, others
+
+
+def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=None, reason_form=None) -> HttpResponse:
+    name, advancing, others = _stage_transitions(case, request.user)
+    if name and form is None:
+        form = stage_form(name, case, initial=_initial(case, name, _record(case, name)))
+    household = case.household
+    members = [(m, mask(m.id_number)) for m in household.members.all()]
+    registration = (
+        RegistrationForm.objects.filter(case=case)
+        .select_related("leader_signed_by", "cadre_signed_by", "village_cadre_signed_by")
+        .first()
+    )
+    my_role = TeamMembership.objects.filter(team_id=case.team_id, user=request.user).values_list("role", flat=True)
+    return_transition = others.get(RETURN)
+    if return_transition and return_form is None:
+        return_form = ReturnForm(targets=workflow.return_targets(case=case, transition=return_transition))
+    context = {
+        "case": case,
+        "household": household,
+        "members": members,
+        "open_flags": household.flags.filter(disposition=ReviewFlag.Disposition.PENDING),
+        "steps": case_steps(case=case),
+        "stage_name": name,
+        "stage_slug": SLUG_FOR.get(name or ""),
+        "form": form,
+        "advancing": advancing,
+        "return_form": return_form if return_transition else None,
+        "reason_form": (reason_form or ReasonForm()) if TERMINATE in others else None,
+        "records": {n: _record(case, n) for n in workflow.RECORD_MODELS},
+        "registration": registration,
+        "can_sign": _can_sign(case, registration, next(iter(my_role), None)),
+        "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
+        "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
+        "notices": workflow.case_notices(case=case) if case.is_open else [],
+    }
+    return render(request, "review/cases/detail.html", context)
+
+
+def _can_sign(case: Case, registration: RegistrationForm | None, role: str | None) -> str | None:
+    """The team role the user would sign in, when a signature of theirs is still missing."""
+    if registration is None or role is None or not case.is_open:
+        return None
+    slot = workflow.SIGNATURE_SLOTS[role]
+    if getattr(registration, f"{slot}_signed_by_id") is not None:
+        return None
+    ready = case.status == workflow.S.APPRAISAL or (
+        case.status == workflow.S.INVESTIGATION and not case.appraisal_required
+    )
+    return role if ready else None
+
+
+@login_required
+@require_safe
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _case_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def case_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+    """Save the current stage's record ("保存"), or save it and take a transition."""
+    case = _case_or_404(request, pk)
+    name = STAGE_SLUGS.get(stage)
+    if name is None or STAGE_RECORDS.get(case.status) != name:
+        messages.error(request, f"本案当前处于“{case.status}”环节，请刷新后再办理。")
+        return redirect("review:case_detail", pk=case.pk)
+    form = stage_form(name, case, request.POST)
+    action = request.POST.get("action", "save")
+    if form.is_valid():
+        try:
+            if action == "save":
+                workflow.stage_save(case=case, by=request.user, data=form.to_data())
+                messages.success(request, "已保存。")
+            else:
+                case = workflow.case_advance(case=case, action=action, by=request.user, data=form.to_data())
+                messages.success(request, f"已办理，本案进入“{case.status}”环节。")
+        except TransitionError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            attach_errors(form, exc)
+        else:
+            return redirect("review:case_detail", pk=case.pk)
+    return _render_case(request, case, form=form)
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Transitions without a stage record: 退回 (with target and reason), 终止, and 提交 after signatures."""
+    case = _case_or_404(request, pk)
+    data, return_form, reason_form = None, None, None
+    if action == RETURN:
+        transition = workflow.TRANSITIONS.get((case.status, RETURN))
+        targets = workflow.return_targets(case=case, transition=transition) if transition else []
+        return_form = ReturnForm(request.POST, targets=targets)
+        form = return_form
+        data = {"target": request.POST.get("target")}
+    else:
+        reason_form = ReasonForm(request.POST)
+        form = reason_form
+    try:
+        case = workflow.case_advance(
+            case=case, action=action, by=request.user, data=data, note=request.POST.get("note", "")
+        )
+    except TransitionError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        form.is_valid()
+        attach_errors(form, exc)
+        messages.error(request, exc.text)
+        return _render_case(request, case, return_form=return_form, reason_form=reason_form)
+    messages.success(request, f"已办理，本案进入“{case.status}”环节。")
+    return redirect("review:case_detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    try:
+        workflow.registration_sign(case=case, by=request.user)
+    except TransitionError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, "已在清理核实登记表上签字。")
+    return redirect("review:case_detail", pk=case.pk)
+
+
+@login_required
+@require_safe
+def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(request, pk)
+    form = (
+        RegistrationForm.objects.filter(case=case)
+        .select_related("leader_signed_by", "cadre_signed_by", "village_cadre_signed_by")
+        .first()
+    )
+    if form is None:
+        raise Http404("本案尚未生成清理核实登记表。")
+    household = case.household
+    context = {
+        "case": case,
+        "household": household,
+        "members": [(m, mask(m.id_number)) for m in household.members.all()],
+        "form": form,
+        "printed_at": timezone.localtime(),
+    }
+    return printed_pdf(
+        request=request,
+        template="review/cases/registration_pdf.html",
+        context=context,
+        obj=form,
+        village_id=household.village_id,
+        detail=f"清理核实登记表 案件#{case.pk}",
+        filename=f"registration-{case.pk}.pdf",
+    )
+
+
+@login_required
+@require_safe
+def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """一次性告知书: every material still missing at 受理, printed for the applicant to take home."""
+    case = _case_or_404(request, pk)
+    record = _record(case, "acceptance")
+    materials = [line.strip() for line in (record.missing_materials if record else "").splitlines() if line.strip()]
+    if not materials:
+        raise Http404("本案受理记录中没有需要补齐的材料，无需打印一次性告知书。")
+    context = {
+        "case": case,
+        "household": case.household,
+        "record": record,
+        "materials": materials,
+        "office": settings.OFFICE,
+        "printed_at": timezone.localtime(),
+    }
+    return printed_pdf(
+        request=request,
+        template="review/cases/notice_pdf.html",
+        context=context,
+        obj=record,
+        village_id=case.household.village_id,
+        detail=f"一次性告知书 案件#{case.pk}",
+        filename=f"notice-{case.pk}.pdf",
+    )
+
+
+@login_required
+@require_safe
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    page = Paginator(worklist(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "review/cases/worklist.html", {"page": page, "today": timezone.localdate()})
