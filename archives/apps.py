@@ -21,3 +21,7 @@ class ArchivesConfig(AppConfig):
         from publicity.hooks import on_posting_photo
 
         on_posting_photo(file_posting_photo)
+        # Campaigns, meetings and outreach are review's; their files (综合档案) are kept here.
+        from archives.records.filing import register
+
+        register()

@@ -5,4 +5,5 @@ app_name = "archives"
 urlpatterns = [
     path("", include("archives.documents.urls")),
     path("", include("archives.payments.urls")),
+    path("records/", include("archives.records.urls")),
 ]

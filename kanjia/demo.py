@@ -318,3 +318,76 @@ def _teams_serve(campaign, *, by: User) -> None:
             active_to=team.active_to,
             campaign=campaign,
         )
+
+
+# The campaign's leadership group (领导小组) as the plan sets it up (三(一)): fictional town leaders
+# (staff profiles, no login), the 民政办 and the seven 驻村领导 as members.
+LEADERS = [("zhenzhang", "陆守正", "组长", "镇长"), ("fuzhenzhang", "温若海", "副组长", "分管副镇长")]
+# Demo outreach (五(一)2): (village, kind, count, audience, note).
+OUTREACH = [
+    ("陡岩村", "宣传单发放", 300, None, "低保政策宣传单"),
+    ("陡岩村", "院坝会", 2, 85, ""),
+    ("中心村", "标语", 12, None, "主干道及村委会"),
+    ("中心村", "宣传单发放", 450, None, "低保政策宣传单"),
+    ("孝义桥村", "广播", 6, None, "村广播每日一次"),
+]
+
+
+def load_campaign_records() -> int:
+    """The demo campaign's leadership group with roles, its 动员大会 and some outreach; only while it has none.
+
+    Returns the number of records made. No files: the campaign file's checklist shows what is missing.
+    """
+    from django.utils import timezone
+
+    from review.leadership.services import leadership_set
+    from review.meetings.services import meeting_create
+    from review.models import Campaign, LeadershipMember, Staff
+    from review.outreach.services import outreach_create
+    from review.teams.services import staff_upsert
+
+    campaign = Campaign.objects.filter(name__endswith="（演示）").order_by("id").first()
+    if campaign is None or LeadershipMember.objects.filter(campaign=campaign).exists():
+        return 0
+    by = User.objects.get(username="town")
+    made = 0
+    for username, full_name, role, duty in LEADERS:
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+        if created:
+            user.set_unusable_password()  # shown in the group, never logs in
+            user.save(update_fields=["password"])
+        if not Staff.objects.filter(user=user).exists():
+            staff_upsert(user=user, name=full_name, unit=Staff.Unit.TOWN, post=duty, by=by)
+        leadership_set(campaign=campaign, user=user, role=role, duty=duty, by=by)
+        made += 1
+    members = [("town", "民政办工作人员")] + [(team[1][0], "驻村领导") for team in TEAMS]
+    for username, duty in members:
+        leadership_set(campaign=campaign, user=User.objects.get(username=username), role="成员", duty=duty, by=by)
+        made += 1
+    today = timezone.localdate()
+    meeting_create(
+        by=by,
+        campaign=campaign,
+        kind="动员大会",
+        held_on=today,
+        place="镇政府三楼会议室",
+        chair="陆守正",
+        attendees="镇领导班子成员、民政办全体人员、各村(社区)驻村领导、驻村干部和村干部",
+        attendee_count=48,
+        summary="部署城乡低保精准兜底专项提升行动，培训复核程序和九类重点复核对象。",
+    )
+    made += 1
+    town = Town.objects.get(code="512002110")
+    for village_name, kind, count, audience, note in OUTREACH:
+        outreach_create(
+            by=by,
+            campaign=campaign,
+            village=Village.objects.get(town=town, name=village_name),
+            held_on=today,
+            kind=kind,
+            count=count,
+            audience=audience,
+            note=note,
+        )
+        made += 1
+    return made

@@ -5,6 +5,9 @@ app_name = "review"
 urlpatterns = [
     path("", include("review.cases.urls")),
     path("", include("review.teams.urls")),
+    path("", include("review.leadership.urls")),
+    path("meetings/", include("review.meetings.urls")),
+    path("outreach/", include("review.outreach.urls")),
     path("relatives/", include("review.relatives.urls")),
     path("dynamic/", include("review.dynamic.urls")),
 ]

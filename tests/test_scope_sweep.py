@@ -57,6 +57,7 @@ from tests.factories import HouseholdFactory, MemberFactory
 from tests.households import sweep as policy
 from tests.ledger import sweep as ledger
 from tests.publicity import sweep as publicity
+from tests.records import sweep as records
 from tests.relatives import sweep as relatives
 from tests.review_cases import sweep as cases
 
@@ -94,6 +95,7 @@ class Target:
 
 
 AUDITORS = ("town_officer", "inspector")  # archives/audit/views.py: 纪委监察 and 镇民政办
+INSPECTORS = ("inspector",)  # archives/clues: a clue not referred yet
 # kanjia.roles.TOWN_WIDE_READERS: the near-relatives register, 月上报 and 月解剖.
 TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 
@@ -236,6 +238,30 @@ TARGETS: dict[str, Target] = {
     "households:property_rule_edit": Target(
         policy.property_rule, write=True, post=policy.property_rule_payload, audience=TOWN_WIDE
     ),
+    # --- issue 18 (tests/records/sweep.py) ---
+    # The town's 综合档案 pages: the town-wide roles only, whatever village (teams never see them).
+    "archives:records_campaign": Target(cases.campaign, audience=TOWN_WIDE),
+    "archives:record_box": Target(records.box, audience=TOWN_WIDE),
+    "archives:record_delete": Target(records.expired_document, post=lambda w, f: {}, audience=TOWN_WIDE),
+    "archives:record_kind_edit": Target(records.kind, write=True, post=records.kind_payload, audience=TOWN_WIDE),
+    # The minutes of village B's 民主评议 meeting: team B's (and the town-wide roles'), not team A's.
+    "archives:record_download": Target(records.minutes),
+    "review:meeting_detail": Target(records.meeting),
+    "review:meeting_edit": Target(records.meeting, write=True, post=records.meeting_payload),
+    "review:meeting_link": Target(records.meeting_to_link, post=records.link_payload),
+    "review:meeting_unlink": Target(records.linked, post=lambda w, f: {}),
+    "review:meeting_minutes": Target(records.meeting, post=records.file_payload),
+    "review:outreach_detail": Target(records.outreach_record),
+    "review:outreach_photo": Target(records.outreach_record, post=records.file_payload),
+    # The leadership group is set on the (town-wide) campaign page, by the town office.
+    "review:leadership_set": Target(cases.campaign, shared=True, post=records.leadership_payload),
+    "review:leadership_remove": Target(records.leader, shared=True, post=lambda w, f: {}),
+    # The inspector's register: a clue not referred is the inspectors' alone, and their POSTs are the
+    # controls (the one write they make); a referred clue is answered by the town office.
+    "audit:clue_detail": Target(records.clue, audience=INSPECTORS, control="inspector"),
+    "audit:clue_edit": Target(records.clue, post=records.clue_payload, audience=INSPECTORS, control="inspector"),
+    "audit:clue_refer": Target(records.clue, post=records.refer_payload, audience=INSPECTORS, control="inspector"),
+    "audit:clue_answer": Target(records.referred_clue, post=records.answer_payload, audience=AUDITORS),
 }
 
 
@@ -413,6 +439,8 @@ def expected_get(target: Target, persona: str) -> tuple[str, Callable[[int], boo
 
 
 def expected_post(target: Target, persona: str) -> tuple[int, ...]:
+    if target.audience is not None and persona not in target.audience:
+        return (403, 404, 405)  # outside the page's audience, as for GET
     hidden = persona in HIDDEN_FROM and not (target.shared and persona not in NO_ROLE)
     return (403, 404, 405) if hidden else (403, 405)
 

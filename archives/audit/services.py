@@ -22,6 +22,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour
 
 from archives.audit.seals import audit_tables
+from archives.models import Clue
 from households import idcard
 from households.models import Household, Member, ReviewFlag
 from kanjia.models import AccessLog
@@ -74,12 +75,19 @@ class Filters:
 # --- Sources ------------------------------------------------------------------------------------
 
 
+# Sealed like every history table, but never on the shared timeline (the town office reads it):
+# a clue's history is shown on the clue's own page to those who may see the clue (archives.clues).
+PRIVATE_SOURCES = (Clue,)
+
+
 def history_sources() -> list:
-    """(historical model, source model) for every simple-history table except m2m ones."""
+    """(historical model, source model) for every simple-history table except m2m and private ones."""
     out = []
     for table in audit_tables():
         model = table.model
         if getattr(model, "instance_type", None) is None or table.time_field != "history_date":
+            continue
+        if issubclass(model.instance_type, PRIVATE_SOURCES):
             continue
         out.append(model)
     return out
@@ -424,6 +432,7 @@ class AmountChange:
     old: str
     new: str
     reason: str
+    user_id: int | None = None
 
 
 APPROVAL_WINDOW = timedelta(minutes=2)
@@ -483,6 +492,7 @@ def amounts_outside_pipeline(*, limit: int = 500) -> list[AmountChange]:
             f"{before[0]} + {before[1]}",
             f"{after[0]} + {after[1]}",
             reason or "",
+            user_id,
         )
         for hid, when, user_id, before, after, head, village, reason in out[:limit]
     ]

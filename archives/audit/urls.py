@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from archives.audit import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("households/<int:pk>/", views.audit_household, name="household"),
     path("users/<int:pk>/", views.audit_user, name="user"),
     path("anomalies/<slug:slug>/", views.audit_anomaly, name="anomaly"),
+    path("clues/", include("archives.clues.urls")),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from archives.audit import services as audit
 from archives.audit.forms import TimelineFilterForm
 from archives.audit.seals import last_verification, seal_audit, verify_audit
+from archives.clues import services as clue_services
 from households.selectors import households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
@@ -147,12 +148,19 @@ def audit_anomaly(request: HttpRequest, slug: str) -> HttpResponse:
     _require_auditor(request)
     if slug not in audit.ANOMALIES:
         raise Http404("没有这个异常报告。")
-    context: dict = {"slug": slug, "title": audit.ANOMALIES[slug], "anomalies": audit.ANOMALIES}
+    context: dict = {
+        "slug": slug,
+        "title": audit.ANOMALIES[slug],
+        "anomalies": audit.ANOMALIES,
+        # Each row links to 登记问题线索, prefilled (the inspector's one write).
+        "can_register_clue": clue_services.can_register(user=request.user),
+    }
     if slug == "near-relatives":
         filings = list(audit.near_relative_cases()[:500])
         cases = audit.cases_of_filings(filings)
         for filing in filings:
             filing.cases = cases.get(filing.household_id, [])
+            filing.case_ids = ",".join(str(c.pk) for c in filing.cases)
         context["filings"] = filings
     elif slug == "flags-without-note":
         context["flags"] = audit.flags_without_note()[:500]

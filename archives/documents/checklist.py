@@ -6,6 +6,11 @@ against the household with no case (ID copies and the like serve every case).
 A household's bag is checked against its latest case; a household without a
 case against the application checklist (every recipient was admitted once).
 
+A 民主评议 meeting's minutes are filed once, in the campaign file
+(`archives.records`): for every case whose appraisal is linked to that meeting
+they count as the household document their kind stands for
+(`RecordKind.satisfies`, the 民主评议记录), so nobody files them in each bag.
+
 Pipeline gate (registered from ArchivesConfig.ready): leaving a stage needs the
 documents of the stages before it. The town review goes ahead with a recorded
 warning; the district approval is refused while documents that block approval
@@ -18,9 +23,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
+from django.db.models import F, Max
 
-from archives.models import ChecklistRequirement, ChecklistWarning, Document, DocumentKind
+from archives.models import ChecklistRequirement, ChecklistWarning, Document, DocumentKind, RecordDocument
 from archives.models.documents import STAGES
 from households.models import Household
 from households.selectors import households_visible_to
@@ -43,10 +48,12 @@ class Item:
     required_now: bool  # the case has reached (or passed) the stage
     blocks_approval: bool
     documents: list[Document] = field(default_factory=list)
+    # The minutes of the 民主评议 meeting the case was heard in (filed once, in the campaign file).
+    shared: list[RecordDocument] = field(default_factory=list)
 
     @property
     def present(self) -> bool:
-        return bool(self.documents)
+        return bool(self.documents or self.shared)
 
 
 @dataclass
@@ -93,6 +100,7 @@ def _build(
     requirements: list[ChecklistRequirement],
     documents: Iterable[Document],
     appraisal_required: bool | None = None,
+    shared: dict[int, list[RecordDocument]] | None = None,
 ) -> Checklist:
     case_kind = case.kind if case is not None else APPLICATION
     reached = _stage_index(case.status) if case is not None else len(STAGE_ORDER)
@@ -111,22 +119,51 @@ def _build(
         now = STAGE_ORDER.index(row.stage) <= reached
         item = items.get(row.kind_id)
         if item is None:
-            items[row.kind_id] = Item(row.kind, row.stage, now, row.blocks_approval, by_kind.get(row.kind_id, []))
+            items[row.kind_id] = Item(
+                row.kind,
+                row.stage,
+                now,
+                row.blocks_approval,
+                by_kind.get(row.kind_id, []),
+                (shared or {}).get(row.kind_id, []),
+            )
         else:  # the same kind required twice (any-kind row + kind row): the earlier stage wins
             item.required_now |= now
             item.blocks_approval |= row.blocks_approval
     return Checklist(household_id=household_id, case=case, items=list(items.values()))
 
 
+def shared_minutes(*, case_ids: list[int]) -> dict[int, dict[int, list[RecordDocument]]]:
+    """case id → household document kind id → the minutes of the 民主评议 meeting the case was heard in (1 query)."""
+    if not case_ids:
+        return {}
+    found: dict[int, dict[int, list[RecordDocument]]] = defaultdict(lambda: defaultdict(list))
+    rows = (
+        RecordDocument.objects.filter(meeting__links__appraisal__case_id__in=case_ids, kind__satisfies__isnull=False)
+        .annotate(for_case=F("meeting__links__appraisal__case_id"))
+        .select_related("kind", "meeting")
+        .order_by("uploaded_at", "id")
+    )
+    for document in rows:
+        found[document.for_case][document.kind.satisfies_id].append(document)
+    return found
+
+
 def case_checklist(*, case: Case) -> Checklist:
     documents = Document.objects.filter(household_id=case.household_id).select_related("kind")
-    return _build(household_id=case.household_id, case=case, requirements=_requirements(), documents=documents)
+    shared = shared_minutes(case_ids=[case.pk]).get(case.pk)
+    return _build(
+        household_id=case.household_id, case=case, requirements=_requirements(), documents=documents, shared=shared
+    )
 
 
 def household_checklist(*, household: Household) -> Checklist:
     case = Case.objects.filter(household=household).select_related("campaign").order_by("-id").first()
     documents = Document.objects.filter(household=household).select_related("kind", "uploaded_by")
-    return _build(household_id=household.pk, case=case, requirements=_requirements(), documents=documents)
+    shared = shared_minutes(case_ids=[case.pk]).get(case.pk) if case is not None else None
+    return _build(
+        household_id=household.pk, case=case, requirements=_requirements(), documents=documents, shared=shared
+    )
 
 
 def missing_before(*, case: Case, stage: str, blocking_only: bool = False) -> list[str]:
@@ -228,6 +265,7 @@ def completeness_report(*, user: AbstractBaseUser, village_id: int | None = None
         .values_list("household_id", "last")
     )
     cases = {c.pk: c for c in Case.objects.filter(pk__in=latest.values()).select_related("campaign")}
+    minutes = shared_minutes(case_ids=list(cases))
     documents: dict[int, list[Document]] = defaultdict(list)
     for document in Document.objects.filter(household_id__in=ids).only("id", "household_id", "case_id", "kind_id"):
         documents[document.household_id].append(document)
@@ -236,7 +274,13 @@ def completeness_report(*, user: AbstractBaseUser, village_id: int | None = None
     total = VillageRow(0, "合计")
     for pk, vid, vname, group, head, status in rows:
         case = cases.get(latest.get(pk))
-        checklist = _build(household_id=pk, case=case, requirements=requirements, documents=documents[pk])
+        checklist = _build(
+            household_id=pk,
+            case=case,
+            requirements=requirements,
+            documents=documents[pk],
+            shared=minutes.get(case.pk) if case is not None else None,
+        )
         result.append(HouseholdRow(pk, vid, vname, group, head, status, checklist))
         village = villages.setdefault(vid, VillageRow(vid, vname))
         for row in (village, total):

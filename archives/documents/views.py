@@ -78,6 +78,7 @@ def archive_index(request: HttpRequest) -> HttpResponse:
         "incomplete": [h for h in report.households if not h.checklist.complete][:50] if village_id else [],
         "rolls": roll_selectors.rolls_visible_to(user=user)[:6],
         "can_read_rolls": roll_selectors.can_read_rolls(user=user),
+        "can_read_records": roles.reads_whole_town(user),
         "can_sync": roles.has_role(user, roles.TOWN_OFFICE) and not roles.is_read_only(user),
         "levels": forms.LEVEL_CHOICES,
     }

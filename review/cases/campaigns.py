@@ -25,7 +25,8 @@ from households.models import Household
 from households.selectors import households_changeable_by
 from kanjia import roles
 from review.cases.workflow import S, recusal_reason, stage_due
-from review.models import Campaign, CampaignPhase, Case, TeamVillage
+from review.leadership.services import leadership_set
+from review.models import Campaign, CampaignPhase, Case, LeadershipMember, TeamVillage
 from review.relatives.selectors import near_relative_household_ids
 
 # The seed's phases (2021): 准备 05-06→05-20, 清理实施 05-21→06-20, 抽查审批 06-21→07-20, 总结 07-21→08-20.
@@ -118,8 +119,9 @@ def campaign_create(
         row = CampaignPhase(campaign=campaign, kind=phase.kind, starts_on=phase.starts_on, ends_on=phase.ends_on)
         row._history_user = by
         row.save()
-    if leadership:
-        campaign.leadership.set(list(leadership))
+    # The leadership group starts with these people as 成员; the campaign page sets 组长 and 副组长.
+    for user in leadership:
+        leadership_set(campaign=campaign, user=user, role=LeadershipMember.Role.MEMBER, by=by)
     return campaign
 
 

@@ -29,6 +29,8 @@ from review.cases.selectors import (
     worklist,
 )
 from review.cases.workflow import RETURN, STAGE_RECORDS, TERMINATE, TransitionError
+from review.leadership.views import campaign_records
+from review.meetings.views import appraisal_meeting
 from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
 
 # URL slug → stage record name.
@@ -93,6 +95,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "campaign": campaign,
         "board": campaign_dashboard(campaign=campaign, user=request.user),
         "can_manage": campaign_services.can_manage_campaigns(user=request.user),
+        **campaign_records(campaign=campaign, user=request.user),
     }
     return render(request, "review/cases/campaigns/detail.html", context)
 
@@ -217,6 +220,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
         "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
         "notices": workflow.case_notices(case=case) if case.is_open else [],
+        **appraisal_meeting(case=case, user=request.user),
     }
     return render(request, "review/cases/detail.html", context)
 

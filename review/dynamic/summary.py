@@ -6,7 +6,8 @@ For the cases the user may see (scoped by village):
 - covered persons and monthly amounts before (the household as it stood when
   the campaign was launched, from history) and after (the district's decision;
   cases not decided yet count as unchanged; 停保 and 不予纳入 count as zero);
-- objections and their results, spot-check findings, overdue cases.
+- objections and their results, spot-check findings, overdue cases;
+- the leadership group with its roles, and policy outreach summed per village.
 Charts are SVG built here (bars per village, before/after amounts): no script,
 no style attributes, the same markup on the page and in the PDF.
 """
@@ -25,7 +26,9 @@ from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.cases.selectors import cases_visible_to, overdue_q
 from review.dynamic import hooks
+from review.leadership.selectors import leadership_of, person_name
 from review.models import Campaign, Case, Outcome, SpotCheck, Status
+from review.outreach.selectors import outreach_totals
 
 User = AbstractBaseUser | AnonymousUser
 ZERO = Decimal("0.00")
@@ -227,6 +230,8 @@ def campaign_summary(*, campaign: Campaign, user: User) -> dict:
         "reasons": REASONS,
         "outcome_chart": outcome_chart(village_lines),
         "amount_chart": amount_chart(village_lines),
+        "leadership": [(m.role, person_name(m.user), m.duty) for m in leadership_of(campaign=campaign)],
+        "outreach": outreach_totals(user=user, campaign_id=campaign.pk),
     }
 
 
@@ -333,10 +338,21 @@ def amount_chart(lines: list[Line]) -> SafeString:
 def summary_xlsx(*, summary: dict) -> bytes:
     villages = [line.row() for line in [*summary["villages"], summary["total"]]]
     teams = [line.row() for line in [*summary["teams"], summary["total"]]]
+    outreach = summary["outreach"]
+    kinds = [f"{kind}({unit})" for kind, unit in outreach.kinds]
     return write_xlsx(
         [
             SheetSpec("各村(社区)", ["村(社区)", *HEADER[1:]], villages),
             SheetSpec("各清理小组", ["清理小组", *HEADER[1:]], teams),
+            SheetSpec(
+                "政策宣传",
+                ["村(社区)", *kinds, "活动次数", "受众人数"],
+                [
+                    [line.name, *line.count_list, line.activities, line.audience]
+                    for line in [*outreach.villages, outreach.total]
+                ],
+            ),
+            SheetSpec("领导小组", ["职务", "姓名", "单位职务"], [list(row) for row in summary["leadership"]]),
         ]
     )
 

@@ -4,7 +4,7 @@ from kanjia import demo
 
 
 class Command(BaseCommand):
-    help = "载入演示数据：14 个村(社区)、演示账号、清理小组、合成低保户和一次专项行动（可重复运行）。"
+    help = "载入演示数据：14 个村(社区)、演示账号、清理小组、合成低保户和一次专项行动（含领导小组，可重复运行）。"
 
     def handle(self, *args, **options) -> None:
         town = demo.load_places()
@@ -13,6 +13,7 @@ class Command(BaseCommand):
         declared = demo.load_declarations()
         households = demo.load_households()
         cases = demo.load_campaign()
+        records = demo.load_campaign_records()
         self.stdout.write(f"{town.name}: {town.villages.count()} 个村(社区)")
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）:")
         for username, full_name, role in accounts:
@@ -24,3 +25,5 @@ class Command(BaseCommand):
             self.stdout.write(f"已生成 {households} 户合成低保户（虚构人员）。")
         if cases:
             self.stdout.write(f"已启动演示专项行动，生成 {cases} 件复核案件。")
+        if records:
+            self.stdout.write("已设置演示专项行动的领导小组、动员大会记录和政策宣传记录。")

@@ -1,0 +1,41 @@
+"""Who sees which 问题线索 (the rule is here, and only here).
+
+- 纪委监察: every clue of their town.
+- 镇民政办: only the clues an inspector has referred (交办) to it.
+- Nobody else, ever.
+- A staff member named in a clue never sees it, whatever their role.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from archives.models import Clue
+from households.selectors import villages_visible_to
+from kanjia import roles
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def can_read_register(*, user: User) -> bool:
+    """Who may open the register's pages at all (what they find there is `clues_visible_to`)."""
+    return bool(user.is_authenticated and user.is_active and roles.has_role(user, roles.INSPECTOR, roles.TOWN_OFFICE))
+
+
+def clues_visible_to(*, user: User) -> QuerySet[Clue]:
+    if not can_read_register(user=user):
+        return Clue.objects.none()
+    clues = Clue.objects.filter(town_id__in=villages_visible_to(user=user).values("town_id")).exclude(staff=user)
+    if roles.has_role(user, roles.INSPECTOR):
+        return clues
+    return clues.filter(referred_at__isnull=False)
+
+
+def clue_list(*, user: User, status: str = "") -> QuerySet[Clue]:
+    clues = clues_visible_to(user=user).select_related("created_by", "referred_by")
+    if status in Clue.Status.values:
+        clues = clues.filter(status=status)
+    return clues.order_by("-found_on", "-id")
+
+
+def clue_history(*, clue: Clue) -> QuerySet:
+    return Clue.history.filter(id=clue.pk)
