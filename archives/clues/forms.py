@@ -64,9 +64,10 @@ class ClueForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = staff_candidates()
+        # Nobody names themselves (the service refuses it too).
+        self.fields["staff"].queryset = staff_candidates().exclude(pk=getattr(user, "pk", None))
         self.fields["staff"].label_from_instance = staff_label
         _style(self)
 

@@ -76,7 +76,7 @@ def _prefill(request: HttpRequest) -> dict:
 def clue_create(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     _require_inspector(request)
-    form = ClueForm(request.POST or None, initial=_prefill(request))
+    form = ClueForm(request.POST or None, initial=_prefill(request), user=request.user)
     town = Town.objects.filter(pk__in=villages_visible_to(user=request.user).values("town_id")).order_by("pk").first()
     if request.method == "POST" and form.is_valid():
         if town is None:
@@ -125,7 +125,7 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def clue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     clue = _clue(request, pk)
     _require_inspector(request)
-    form = ClueEditForm(request.POST or None, initial=ClueEditForm.initial_for(clue))
+    form = ClueEditForm(request.POST or None, initial=ClueEditForm.initial_for(clue), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.clue_update(clue=clue, by=request.user, **form.service_kwargs())

@@ -36,7 +36,7 @@ def _appraisal_note(campaign: Campaign, kind: RecordKind) -> str:
     if not total:
         return "本行动尚无案件完成民主评议记录。"
     covered = appraisals.filter(meeting_link__meeting__record_documents__kind=kind).distinct().count()
-    gap = f"，尚有 {total - covered} 件未关联有会议记录的评议会议" if covered < total else ""
+    gap = f"；{total - covered} 件尚待关联到已上传会议记录的评议会议" if covered < total else ""
     return f"已有 {total} 件案件填写民主评议记录，其中 {covered} 件的评议会议已上传会议记录{gap}。"
 
 

@@ -64,6 +64,16 @@ def kind_for(*, meeting: Meeting | None = None, outreach: Outreach | None = None
     return kinds.filter(for_outreach=True).first()
 
 
+def default_title(*, meeting: Meeting | None, outreach: Outreach | None, original: str) -> str:
+    """甲村民主评议会议记录（2021-06-02）, 甲村标语（2021-05-12）, or the file's name."""
+    if meeting is not None:
+        where = meeting.village.name if meeting.village_id else "镇"
+        return f"{where}{meeting.kind}会议记录（{meeting.held_on:%Y-%m-%d}）"
+    if outreach is not None:
+        return f"{outreach.village.name}{outreach.kind}（{outreach.held_on:%Y-%m-%d}）"
+    return Path(original).stem
+
+
 def _store(file: UploadedFile) -> tuple[str, int, str, str]:
     """Write the checked file under a random name; (stored name, size, sha256, content type)."""
     file_type = check_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
@@ -144,7 +154,7 @@ def record_upload(
                 meeting=meeting,
                 outreach=outreach,
                 village=owner.village if owner is not None else None,
-                title=(title.strip() or (f"{owner}" if owner is not None else Path(original).stem))[:200],
+                title=(title.strip() or default_title(meeting=meeting, outreach=outreach, original=original))[:200],
                 original_name=original,
                 stored_name=stored_name,
                 content_type=content_type,

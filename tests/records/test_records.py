@@ -295,7 +295,7 @@ def test_the_appraisal_item_counts_the_cases_heard_in_meetings_with_minutes(
         minutes=upload("评议记录.pdf", PDF),
     )
     meetings.meeting_link(meeting=meeting, case_ids=[appraised[0].pk], by=town_officer)
-    assert item().present and "其中 1 件" in item().note and "尚有 1 件" in item().note
+    assert item().present and "其中 1 件" in item().note and "1 件尚待关联" in item().note
 
 
 # --- Boxes and labels ---------------------------------------------------------------------------------
