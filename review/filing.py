@@ -76,8 +76,12 @@ class CampaignFile:
     boxes: list[str]  # 室-柜-盒 codes of the boxes that hold it
 
     @property
+    def financial_missing(self) -> list[FileItem]:
+        return [i for i in self.financial if i.expected and not i.present]
+
+    @property
     def missing_count(self) -> int:
-        return sum(len(p.missing) for p in self.phases)
+        return sum(len(p.missing) for p in self.phases) + len(self.financial_missing)
 
 
 # campaign_file(*, campaign, user) -> CampaignFile | None (None: the user may not see the town's file)

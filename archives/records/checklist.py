@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from django.urls import reverse
 
-from archives.models import RecordDocument, RecordFile, RecordKind
+from archives.models import RecordBox, RecordDocument, RecordFile, RecordKind
 from archives.models.records import PHASES
 from review.filing import CampaignFile, FiledFile, FileItem, PhaseFile
 from review.models import Appraisal, Campaign, Meeting
@@ -40,6 +40,32 @@ def _appraisal_note(campaign: Campaign, kind: RecordKind) -> str:
     return f"已有 {total} 件案件填写民主评议记录，其中 {covered} 件的评议会议已上传会议记录{gap}。"
 
 
+def is_expected(kind: RecordKind, campaign: Campaign) -> bool:
+    """Whether every campaign like this one should have a document of this kind (office data)."""
+    if not (kind.active and kind.expected):
+        return False
+    return not (kind.meeting_kind == Meeting.Kind.APPRAISAL and not campaign.appraisal_required)
+
+
+def campaign_overview(*, campaigns: list[Campaign]) -> list[tuple[Campaign, list[str], list[str]]]:
+    """(campaign, names of the expected kinds it lacks, its box codes) for a list of campaigns, in 3 queries."""
+    expected = list(RecordKind.objects.filter(active=True, expected=True).order_by("order", "id"))
+    filed = set(RecordDocument.objects.filter(campaign__in=campaigns).values_list("campaign_id", "kind_id").distinct())
+    boxes: dict[int, list[str]] = defaultdict(list)
+    for campaign_id, code in (
+        RecordBox.objects.filter(campaign__in=campaigns).order_by("code").values_list("campaign_id", "code")
+    ):
+        boxes[campaign_id].append(code)
+    return [
+        (
+            campaign,
+            [k.name for k in expected if is_expected(k, campaign) and (campaign.pk, k.pk) not in filed],
+            boxes[campaign.pk],
+        )
+        for campaign in campaigns
+    ]
+
+
 def campaign_checklist(*, campaign: Campaign) -> CampaignFile:
     """The campaign's file per phase: expected kinds (present or missing) and any other kind filed."""
     documents = (
@@ -58,9 +84,7 @@ def campaign_checklist(*, campaign: Campaign) -> CampaignFile:
     items_by_phase: dict[str, list[FileItem]] = {value: [] for value, _ in PHASES}
     general_other: list[FileItem] = []
     for kind in kinds:
-        expected = kind.active and kind.expected
-        if kind.meeting_kind == Meeting.Kind.APPRAISAL and not campaign.appraisal_required:
-            expected = False
+        expected = is_expected(kind, campaign)
         files = [filed(d) for d in by_kind.get(kind.pk, [])]
         if not expected and not files and kind.file == RecordFile.GENERAL:
             continue

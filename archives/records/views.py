@@ -47,7 +47,7 @@ def _index_page(request: HttpRequest, form: RecordUploadForm | None = None, stat
     campaigns = list(campaigns_visible_to(user=request.user).order_by("-scope_date", "-id")[:20])
     context = {
         "cabinets": selectors.shelves(user=request.user),
-        "campaigns": [(c, checklist.campaign_checklist(campaign=c)) for c in campaigns],
+        "campaigns": checklist.campaign_overview(campaigns=campaigns),
         "documents": selectors.documents_of(user=request.user)
         .filter(campaign__isnull=True)
         .order_by("-year", "-uploaded_at")[:100],

@@ -335,3 +335,36 @@ def test_town_box_labels_print_their_codes(client, town_officer, campaign, recor
     assert AccessLog.objects.filter(action=AccessLog.Action.PRINT, detail__contains="镇级档案盒标签").exists()
     cabinets = labels.record_labels(user=town_officer, level="cabinet")
     assert [label.code for label in cabinets] == ["KJ-镇综合"]
+
+
+def test_an_expected_financial_kind_counts_as_missing(town_officer, campaign, record_kinds):
+    services.kind_update(
+        kind=record_kinds["银行转账确认"], by=town_officer, retention_years=30, phase="", expected=True, active=True
+    )
+    file = checklist.campaign_checklist(campaign=campaign)
+    assert [i.kind for i in file.financial_missing] == ["银行转账确认"] and file.missing_count == 11
+    ((_, missing, _),) = checklist.campaign_overview(campaigns=[campaign])
+    assert "银行转账确认" in missing and len(missing) == 11
+
+
+def test_the_file_index_reads_in_the_same_queries_for_one_campaign_or_many(
+    client, town_officer, campaign, record_kinds, village_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    file_plan(campaign, town_officer, record_kinds)
+    client.force_login(town_officer)
+    url = reverse("archives:records")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(3):
+        other = campaigns.campaign_create(
+            name=f"行动{n}", kind="年度核查", scope_date=date(2022, 1, 1), by=town_officer
+        )
+        file_plan(other, town_officer, record_kinds)
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(url).content.decode()
+    assert len(four) == len(one)
+    assert page.count("9 项：") == 4 and "KJ-镇综合-04" in page
