@@ -13,7 +13,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from households.models import Village
@@ -178,7 +178,8 @@ def meeting_link(*, meeting: Meeting, case_ids: list[int], by: AbstractBaseUser)
     with transaction.atomic():
         appraisals = {
             a.case_id: a
-            for a in Appraisal.objects.select_for_update()
+            # Lock the appraisals only: the link is on the nullable side of an outer join.
+            for a in Appraisal.objects.select_for_update(of=("self",))
             .filter(case_id__in=case_ids, case__household__in=households_changeable_by(user=by))
             .select_related("case__household", "meeting_link__meeting")
         }
@@ -199,10 +200,14 @@ def meeting_link(*, meeting: Meeting, case_ids: list[int], by: AbstractBaseUser)
                 new.append(appraisal)
         if errors:
             raise ValidationError(errors)
-        for appraisal in new:
-            link = MeetingAppraisal(meeting=meeting, appraisal=appraisal, linked_by=by)
-            link._history_user = by
-            link.save()
+        try:
+            with transaction.atomic():
+                for appraisal in new:
+                    link = MeetingAppraisal(meeting=meeting, appraisal=appraisal, linked_by=by)
+                    link._history_user = by
+                    link.save()
+        except IntegrityError as exc:  # linked elsewhere a moment ago (one meeting per appraisal)
+            raise ValidationError("其中有案件刚被关联到其他会议，请刷新页面后重试。") from exc
     return len(new)
 
 
