@@ -154,6 +154,9 @@ TARGETS: dict[str, Target] = {
     "publicity:objection_register": Target(publicity.open_round, post=publicity.objection_payload),
     "publicity:objection": Target(publicity.objection, post=publicity.handle_payload),
     "publicity:generate": Target(publicity.generate, post=lambda w, f: {}),
+    "publicity:round_correct": Target(publicity.open_round, post=publicity.correct_payload),
+    # A campaign's publicity period is a town-wide setting (the campaign is shared).
+    "publicity:round_setting": Target(publicity.period, shared=True, post=publicity.period_payload),
     "publicity:job": Target(publicity.job),
     "publicity:combined_pdf": Target(publicity.combined),
     "publicity:board_pdf": Target(publicity.board),

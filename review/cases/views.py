@@ -72,7 +72,6 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 scope_date=c["scope_date"],
                 by=request.user,
                 appraisal_required=c["appraisal_required"],
-                publicity_rounds=c["publicity_rounds"],
                 spot_check_share=c["spot_check_share"],
                 phases=phases,
                 leadership=c["leadership"],
