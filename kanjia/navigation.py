@@ -35,6 +35,7 @@ ENTRIES = (
     Entry("近亲属备案", "review:relatives:register", ("/review/relatives/register/",), TOWN_WIDE),
     Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF),
     Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
+    Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,)),
 )
 
 

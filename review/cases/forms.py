@@ -94,6 +94,9 @@ class AcceptanceForm(StyledForm):
         label="一次性告知补齐材料（每行一项，补齐后清空）", required=False, widget=TEXTAREA
     )
     special_case = forms.BooleanField(label="特殊情况（办结期限45个工作日）", required=False)
+    special_case_reason = forms.CharField(
+        label="特殊情况理由", required=False, widget=TEXTAREA, help_text="勾选特殊情况的必须填写（S21第22条）。"
+    )
     accepted_on = _date("受理日期")
 
     def to_data(self) -> dict:

@@ -279,6 +279,8 @@ class Acceptance(StageRecord):
     authorization_signed_on = models.DateField("授权书签署日期", null=True, blank=True)
     missing_materials = models.TextField("一次性告知补齐材料", blank=True, help_text="每行一项；无则留空")
     special_case = models.BooleanField("特殊情况(办结期限45个工作日)", default=False)
+    # S21§22: the 45-day extension needs a reason (shown on the case and in the audit's anomaly report).
+    special_case_reason = models.TextField("特殊情况理由", blank=True)
     accepted_on = models.DateField("受理日期")
     history = HistoricalRecords()
 
