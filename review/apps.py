@@ -29,3 +29,6 @@ class ReviewConfig(AppConfig):
         from review.cases.deadlines import deadlines_recompute
 
         on_calendar_changed(deadlines_recompute)
+        from review.notices.services import due_dates_recompute
+
+        on_calendar_changed(due_dates_recompute)

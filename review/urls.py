@@ -5,6 +5,7 @@ app_name = "review"
 urlpatterns = [
     path("", include("review.cases.urls")),
     path("", include("review.teams.urls")),
+    path("", include("review.notices.urls")),
     path("relatives/", include("review.relatives.urls")),
     path("dynamic/", include("review.dynamic.urls")),
 ]

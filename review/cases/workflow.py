@@ -49,6 +49,7 @@ from review.models import (
     TownReview,
 )
 from review.models.cases import FINAL_STATUSES
+from review.notices.services import notice_for_decision
 
 __all__ = [
     "RETURN",
@@ -791,6 +792,7 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
     approval.completed_at = timezone.now()
     _save(approval, by)
     household = Household.objects.select_for_update().get(pk=case.household_id)
+    previous_total = household.base_amount + household.extra_amount
     outcome = approval.outcome
     if outcome in PAID_OUTCOMES:
         household.status = Household.Status.ACTIVE
@@ -807,6 +809,8 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
     household._change_reason = f"区审批：{outcome}（案件#{case.pk}，{approval.effective_month:%Y年%m月}起执行）"
     _save(household, by)
     households_changed(household_ids=[household.pk], by=by)
+    # 不予纳入, 停保 and 减发 owe the household a written notice with reasons (S21§32, §38).
+    notice_for_decision(case=case, approval=approval, previous_total=previous_total, by=by)
     case.outcome = outcome
     case.stop_reason = approval.stop_reason
     case.closed_at = timezone.now()

@@ -3,5 +3,6 @@
 # and the case pipeline (issue 5).
 from review.models.cases import *  # noqa: F403
 from review.models.dynamic import *  # noqa: F403
+from review.models.notices import *  # noqa: F403
 from review.models.relatives import *  # noqa: F403
 from review.models.teams import *  # noqa: F403
