@@ -415,7 +415,9 @@ def test_final_approval_is_all_or_nothing(case, crew, town_officer, district_off
     assert (case.status, household.base_amount) == (Status.DONE, Decimal("420.00"))
 
 
-def test_district_decision_due_within_ten_working_days_over_national_day(crew, village_a, town_officer, monkeypatch):
+def test_district_decision_due_within_ten_working_days_over_national_day(
+    crew, village_a, town_officer, monkeypatch
+):
     from review.cases import workflow
 
     applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
