@@ -184,8 +184,8 @@ class PurgeResult:
     def message(self) -> str:
         if not self.deleted:
             return (
-                f"没有可清理的审计记录：早于 {self.cutoff:%Y-%m-%d} 的已封存记录中，"
-                f"属于低保户的均仍在档案保管期内（{self.households_kept} 户），其余的已清理或尚未封存。"
+                f"没有可清理的审计记录：{self.cutoff:%Y-%m-%d} 以前的已封存记录中，既没有档案保管期已满的低保户的记录，"
+                f"也没有可按期限清理的其他记录（仍在档案保管期内的低保户 {self.households_kept} 户）。"
             )
         tables = "、".join(f"{name} {count} 行" for name, count in sorted(self.by_table.items()))
         return f"已删除 {self.deleted} 行（{tables}），其中涉及保管期满的低保户 {len(self.households_purged)} 户。"
