@@ -21,6 +21,11 @@ class ArchivesConfig(AppConfig):
         from publicity.hooks import on_posting_photo
 
         on_posting_photo(file_posting_photo)
+        # A delivered decision notice's scanned receipt is filed in the household's bag.
+        from archives.documents.decisions import file_notice_scan
+        from review.notices.hooks import on_notice_scan
+
+        on_notice_scan(file_notice_scan)
         # Campaigns, meetings and outreach are review's; their files (综合档案) are kept here.
         from archives.records.filing import register
 

@@ -16,3 +16,25 @@ def attach_errors(form: forms.Form, exc: ValidationError, *, on_top: Iterable[st
     top = set(on_top)
     for key, errors in exc.message_dict.items():
         form.add_error(key if key in form.fields and key not in top else None, errors)
+
+
+class HolidayYearForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    source = forms.CharField(
+        label="依据", max_length=200, help_text="国务院办公厅关于某年部分节假日安排的通知（名称或文号）"
+    )
+    days = forms.CharField(
+        label="放假与调休上班日期",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 14,
+                "placeholder": "2027-01-01 休 元旦\n2027-02-05至2027-02-11 休 春节\n2027-02-14 班 春节调休上班",
+            }
+        ),
+        help_text="每行一天或一段日期（用“至”连接）；“休”为放假，“班”为调休上班；其后为说明。整年覆盖系统内置日历。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")

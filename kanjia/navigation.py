@@ -31,10 +31,12 @@ ENTRIES = (
     Entry("我的小组", "review:my_team", ("/review/my-team/",), (roles.VILLAGE_TEAM,)),
     Entry("清理小组", "review:team_list", ("/review/teams/",), TOWN_WIDE),
     Entry("公示", "publicity:rounds", ("/publicity/",)),
+    Entry("通知与申诉", "review:notices", ("/review/notices/", "/review/complaints/"), TOWN_WIDE),
     Entry("档案", "archives:index", ("/archives/",)),
     Entry("近亲属备案", "review:relatives:register", ("/review/relatives/register/",), TOWN_WIDE),
     Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF),
     Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
+    Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,)),
 )
 
 

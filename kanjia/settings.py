@@ -276,8 +276,8 @@ SYSTEM_TITLE = "堪嘉镇城乡低保精准兜底管理系统"
 RELATIVES_DECLARATION_REQUIRED = envbool("RELATIVES_DECLARATION_REQUIRED", "true")  # 近亲属申报 before any case action
 PUBLICITY_ENFORCE_ROUNDS = envbool("PUBLICITY_ENFORCE_ROUNDS", "true")  # 三榜公示 rounds gate the stages
 ARCHIVES_APPROVAL_GATE = envbool("ARCHIVES_APPROVAL_GATE", "true")  # required documents before 区审批
+# Days rounds 1 and 2 are posted when a campaign sets none; never below 7 (publicity.rounds.MIN_DAYS).
 PUBLICITY_DAYS = envint("PUBLICITY_DAYS", "7")
-PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN = envint("PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN", "3")
 # Base URL printed in archive-label QR codes (the intranet address of this system).
 ARCHIVES_BASE_URL = os.environ.get("ARCHIVES_BASE_URL", "http://127.0.0.1:8000")
 ARCHIVES_CODE_PREFIX = os.environ.get("ARCHIVES_CODE_PREFIX", "KJ")

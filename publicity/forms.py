@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from publicity.models import Objection, PublicityRound
-from publicity.rounds import PHOTO_MAX_SIZE
+from publicity.rounds import MAX_DAYS, MIN_DAYS, PHOTO_MAX_SIZE
 from review.cases.forms import DATE, TEXTAREA, StyledForm
 
 NO_CAMPAIGN = "none"
@@ -23,9 +23,44 @@ class PrepareForm(StyledForm):
 
 
 class OpenForm(StyledForm):
-    starts_on = forms.DateField(label="公示开始日期", widget=DATE)
-    days = forms.IntegerField(label="公示天数", min_value=1, max_value=60)
+    starts_on = forms.DateField(label="公示开始日期", widget=DATE, help_text="发布当天或以后，不能倒签。")
+    days = forms.IntegerField(
+        label="公示天数",
+        min_value=MIN_DAYS,
+        max_value=MAX_DAYS,
+        help_text=f"第一、二榜不少于 {MIN_DAYS} 天；第三榜长期公示，不设截止日期。",
+    )
     paper = forms.ChoiceField(label="纸张", choices=PublicityRound.Paper.choices)
+
+    def __init__(self, *args, number: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["starts_on"].widget.attrs["min"] = today.isoformat()
+        if number == 3:
+            # The long-term board has no period: the field is kept for the record only.
+            self.fields["days"].min_value = 1
+            self.fields["days"].validators = []
+            self.fields["days"].widget = forms.HiddenInput()
+        self.style()
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on < timezone.localdate():
+            raise forms.ValidationError("公示开始日期不能早于发布当天（不能倒签）。")
+        return starts_on
+
+
+class CorrectStartForm(StyledForm):
+    starts_on = forms.DateField(label="实际开始日期", widget=DATE)
+    reason = forms.CharField(
+        label="更正理由", widget=TEXTAREA, help_text="例如：公示名单已于该日张贴，系统登记晚于张贴。"
+    )
+
+
+class RoundSettingForm(StyledForm):
+    days = forms.IntegerField(
+        label="第一、二榜公示天数", min_value=MIN_DAYS, max_value=MAX_DAYS, help_text=f"不少于 {MIN_DAYS} 天。"
+    )
 
 
 class PaperForm(StyledForm):

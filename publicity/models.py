@@ -56,6 +56,8 @@ class PublicityRound(models.Model):
     # Round 3 is long-term: no end date.
     ends_on = models.DateField("公示截止日期", null=True, blank=True)
     paper = models.CharField("纸张", max_length=2, choices=Paper.choices, default=Paper.A4)
+    # The latest start-date correction (publicity.rounds.round_correct_start); each one is a history row.
+    correction_note = models.TextField("开始日期更正说明", blank=True)
     prepared_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="制表人")
     prepared_at = models.DateTimeField("制表时间", auto_now_add=True)
     opened_by = models.ForeignKey(
@@ -99,6 +101,13 @@ class PublicityRound(models.Model):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="publicityround_dates_ordered",
             ),
+            # Rounds 1 and 2 are posted at least 7 days (round 3, the long-term board, has no end).
+            # A round closed before this rule existed is a record of what was posted: left as it was.
+            models.CheckConstraint(
+                condition=Q(number=3) | Q(days__gte=7) | Q(status="已结束"),
+                name="publicityround_min_days",
+                violation_error_message="第一、二榜公示期不得少于 7 天。",
+            ),
         ]
         indexes = [models.Index(fields=["campaign", "number", "status"])]
 
@@ -134,7 +143,10 @@ class RoundCase(models.Model):
 
 
 class RoundSetting(models.Model):
-    """Per-campaign publicity period (days); without a row, settings.PUBLICITY_DAYS (7)."""
+    """Per-campaign publicity period of rounds 1 and 2 (days); without a row, settings.PUBLICITY_DAYS (7).
+
+    Never less than 7 days (S21, DOMAIN §2): the form, `publicity.rounds` and the constraint below.
+    """
 
     campaign = models.OneToOneField(
         "review.Campaign", on_delete=models.CASCADE, related_name="publicity_setting", verbose_name="专项行动"
@@ -145,7 +157,13 @@ class RoundSetting(models.Model):
     class Meta:
         verbose_name = "公示期设置"
         verbose_name_plural = verbose_name
-        constraints = [models.CheckConstraint(condition=Q(days__gte=1, days__lte=60), name="roundsetting_days_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__gte=7, days__lte=60),
+                name="roundsetting_days_range",
+                violation_error_message="公示期不得少于 7 天，也不能超过 60 天。",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign}：公示 {self.days} 天"

@@ -1,11 +1,17 @@
 """Opening and closing publicity rounds; which rounds apply to a case.
 
-Which rounds apply: a campaign's `publicity_rounds` (0–3) counts the rounds it
-keeps, dropped from the front: 3 → 第一、二、三榜; 2 → 第二、三榜 (the town-review
-notice and the long-term board, what S21 itself requires); 1 → 第三榜 only;
-0 → none. 第一榜 follows 民主评议, so a campaign without appraisal has no
-第一榜. New applications without a campaign follow
-`settings.PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN` (default 3, the Kanjia 2021 practice).
+Which rounds apply (issue 15): 第二榜 (the town's 初审 result, S21) and 第三榜
+(审批结果, the long-term board) apply to every case, campaign or not; 第一榜
+(评议结果, village) whenever a democratic appraisal is held, i.e. in every case
+whose campaign requires appraisal and in every case outside a campaign. No
+setting switches a round off (`Campaign.publicity_rounds` is derived and
+constrained in the database).
+
+Periods: rounds 1 and 2 last at least `MIN_DAYS` (7) days; a town may set
+more (`RoundSetting`), never less. A round starts on the day it is opened or
+later, never before (no backdating); a start date that has to be corrected
+afterwards (the notice was really posted on another day) is a town-office
+action with a reason, `round_correct_start`, kept in the round's history.
 
 A case has *passed* round N when a closed round N listed it after its latest
 退回: a case sent back and redone is publicised again.
@@ -39,27 +45,40 @@ ADVANCE = {1: (Status.APPRAISAL, "submit"), 2: (Status.TOWN_REVIEW, "town_review
 RETURN_TARGET = Status.INVESTIGATION
 LISTED_OUTCOMES = (Outcome.KEEP, Outcome.ADJUST, Outcome.STOP, Outcome.ADMIT)
 PHOTO_MAX_SIZE = 5 * 1024 * 1024
+# S21 / DOMAIN §2: the village and town notices are posted for 7 days; a town may post longer, never shorter.
+MIN_DAYS = 7
+MAX_DAYS = 60
+CORRECTION = "更正公示开始日期"
 
 
 # --- Which rounds apply --------------------------------------------------------------
 
 
 def rounds_applying(*, campaign: Campaign | None) -> tuple[int, ...]:
-    if campaign is None:
-        count = int(getattr(settings, "PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN", 3))
-        appraisal = True
-    else:
-        count, appraisal = campaign.publicity_rounds, campaign.appraisal_required
-    numbers = (1, 2, 3)[3 - max(0, min(3, count)) :]
-    return tuple(n for n in numbers if n != 1 or appraisal)
+    """第二、三榜 always; 第一榜 when an appraisal is held (every case outside a campaign holds one)."""
+    appraisal = True if campaign is None else campaign.appraisal_required
+    return (1, 2, 3) if appraisal else (2, 3)
 
 
 def publicity_days(*, campaign: Campaign | None) -> int:
+    """The campaign's period (RoundSetting), else settings.PUBLICITY_DAYS; never below MIN_DAYS."""
+    days = int(getattr(settings, "PUBLICITY_DAYS", MIN_DAYS))
     if campaign is not None:
         setting = RoundSetting.objects.filter(campaign=campaign).first()
         if setting is not None:
-            return setting.days
-    return int(getattr(settings, "PUBLICITY_DAYS", 7))
+            days = setting.days
+    return max(days, MIN_DAYS)
+
+
+def check_days(days: int, *, number: int) -> str | None:
+    """Why `days` is not a valid period for round `number`, or None (round 3 has no end)."""
+    if number == 3:
+        return None
+    if days < MIN_DAYS:
+        return f"第一、二榜公示期不得少于 {MIN_DAYS} 天（可以更长）。"
+    if days > MAX_DAYS:
+        return f"公示天数不能超过 {MAX_DAYS} 天。"
+    return None
 
 
 def _last_return_at() -> Coalesce:
@@ -98,6 +117,22 @@ def require_manager(user: AbstractBaseUser) -> None:
 def _save(obj, by: AbstractBaseUser) -> None:
     obj._history_user = by
     obj.save()
+
+
+def round_setting_save(*, campaign: Campaign, days: int, by: AbstractBaseUser) -> RoundSetting:
+    """Set a campaign's period for rounds 1 and 2 (at least MIN_DAYS); drafts prepared afterwards use it."""
+    require_manager(by)
+    reason = check_days(days, number=1)
+    if reason:
+        raise ValidationError({"days": reason})
+    with transaction.atomic():
+        setting = RoundSetting.objects.select_for_update().filter(campaign=campaign).first()
+        setting = setting or RoundSetting(campaign=campaign)
+        if setting.pk and setting.days == days:
+            return setting
+        setting.days = days
+        _save(setting, by)
+    return setting
 
 
 # --- Eligible cases ----------------------------------------------------------------
@@ -170,14 +205,24 @@ def round_open(
     days: int | None = None,
     paper: str | None = None,
 ) -> PublicityRound:
-    """Publish a draft: 公示中 from `starts_on` for `days` days (round 3: no end)."""
+    """Publish a draft: 公示中 from `starts_on` (today or later) for `days` days (round 3: no end)."""
     require_manager(by)
-    starts_on = starts_on or timezone.localdate()
+    today = timezone.localdate()
+    starts_on = starts_on or today
     days = days or round.days
-    if not 1 <= days <= 60:
-        raise ValidationError({"days": "公示天数须在 1 至 60 天之间。"})
+    errors = {}
+    if starts_on < today:
+        errors["starts_on"] = (
+            f"公示开始日期不能早于发布当天（{today:%Y-%m-%d}）。"
+            "已提前张贴的，请先按今天发布，再由镇民政办说明理由更正开始日期。"
+        )
+    reason = check_days(days, number=round.number)
+    if reason:
+        errors["days"] = reason
     if paper is not None and paper not in PublicityRound.Paper.values:
-        raise ValidationError({"paper": "纸张须为 A4 或 A3。"})
+        errors["paper"] = "纸张须为 A4 或 A3。"
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         locked = PublicityRound.objects.select_for_update().get(pk=round.pk)
         if locked.status != PublicityRound.Status.DRAFT:
@@ -192,6 +237,52 @@ def round_open(
         locked.opened_by, locked.opened_at = by, timezone.now()
         _save(locked, by)
     return locked
+
+
+def round_correct_start(*, round: PublicityRound, by: AbstractBaseUser, starts_on: date, reason: str) -> PublicityRound:
+    """Correct a published round's start date (the notice was really posted on `starts_on`).
+
+    The town office's action, with a reason kept in the round's history (and
+    shown on the round's page). The period keeps its length; the start may not
+    be in the future of today, nor after an objection already received.
+    """
+    require_manager(by)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "更正公示开始日期须说明理由。"
+    if starts_on is None:
+        errors["starts_on"] = "请填写更正后的开始日期。"
+    elif starts_on > timezone.localdate():
+        errors["starts_on"] = "更正后的开始日期不能晚于今天。"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = PublicityRound.objects.select_for_update().get(pk=round.pk)
+        if locked.status != PublicityRound.Status.OPEN:
+            raise ValidationError({"starts_on": f"该批次{locked.status}，只有公示中的批次可以更正开始日期。"})
+        if locked.starts_on == starts_on:
+            raise ValidationError({"starts_on": "开始日期没有变化。"})
+        first = locked.objections.order_by("received_on").values_list("received_on", flat=True).first()
+        if first is not None and starts_on > first:
+            raise ValidationError({"starts_on": f"已有 {first:%Y-%m-%d} 受理的异议，开始日期不能晚于该日。"})
+        before = locked.starts_on
+        locked.starts_on = starts_on
+        if locked.number != 3:
+            locked.ends_on = starts_on + timedelta(days=locked.days - 1)
+        locked.correction_note = f"开始日期由 {before:%Y-%m-%d} 更正为 {starts_on:%Y-%m-%d}。理由：{reason}"
+        locked._change_reason = CORRECTION
+        _save(locked, by)
+    return locked
+
+
+def start_corrections(*, round: PublicityRound) -> list[dict]:
+    """The round's start-date corrections from its history: when, who, the sentence with the reason."""
+    rows = round.history.filter(history_change_reason=CORRECTION).select_related("history_user")
+    return [
+        {"at": row.history_date, "by": row.history_user, "text": row.correction_note}
+        for row in rows.order_by("history_date", "history_id")
+    ]
 
 
 def round_record_posting(

@@ -22,6 +22,7 @@ from kanjia.models import AccessLog
 from publicity import generation, notices, objections, policy, rounds, selectors
 from publicity.forms import (
     NO_CAMPAIGN,
+    CorrectStartForm,
     HandleForm,
     ObjectionForm,
     OpenForm,
@@ -29,6 +30,7 @@ from publicity.forms import (
     PolicyForm,
     PostingForm,
     PrepareForm,
+    RoundSettingForm,
 )
 from publicity.models import GenerationJob, NoticeFile, PublicityRound
 from review.cases.selectors import campaigns_visible_to, cases_visible_to
@@ -78,11 +80,14 @@ def round_list(request: HttpRequest) -> HttpResponse:
     villages = villages_visible_to(user=user).order_by("order", "name")
     can_manage = rounds.can_manage_rounds(user=user)
     generate = []
+    periods = []
     if can_manage:
         jobs = selectors.latest_jobs(campaign_ids=[c.pk for c in campaigns])
         for campaign in campaigns:
             for number in rounds.rounds_applying(campaign=campaign):
                 generate.append((campaign, number, jobs.get((campaign.pk, number))))
+            days = rounds.publicity_days(campaign=campaign)
+            periods.append((campaign, days, RoundSettingForm(initial={"days": days}, prefix=f"c{campaign.pk}")))
     context = {
         "rounds": items,
         "campaigns": campaigns,
@@ -92,6 +97,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "can_manage": can_manage,
         "prepare_form": PrepareForm(campaigns=campaigns, villages=villages) if can_manage else None,
         "generate": generate,
+        "periods": periods,
+        "min_days": rounds.MIN_DAYS,
         "combined": selectors.combined_files(user=user),
     }
     return render(request, "publicity/rounds.html", context)
@@ -118,6 +125,26 @@ def round_prepare(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已生成公示草稿，共列入 {draft.entries.count()} 户。请核对后发布。")
             return redirect("publicity:round", draft.pk)
+    messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("publicity:rounds")
+
+
+@login_required
+@require_POST
+def round_setting(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """A campaign's period for rounds 1 and 2 (never below 7 days)."""
+    campaign = get_object_or_404(campaigns_visible_to(user=request.user), pk=campaign_pk)
+    if not rounds.can_manage_rounds(user=request.user):
+        raise PermissionDenied("公示期由镇民政办设置。")
+    form = RoundSettingForm(request.POST, prefix=f"c{campaign.pk}")
+    if form.is_valid():
+        try:
+            rounds.round_setting_save(campaign=campaign, days=form.cleaned_data["days"], by=request.user)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"“{campaign.name}”第一、二榜公示期已设为 {form.cleaned_data['days']} 天。")
+            return redirect("publicity:rounds")
     messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("publicity:rounds")
 
@@ -149,10 +176,16 @@ def _round_context(request: HttpRequest, publicity_round: PublicityRound, **form
         "can_handle": is_open and objections.can_handle(user=user),
         "period_over": publicity_round.ends_on is None or today > publicity_round.ends_on,
         "notice_file": publicity_round.files.filter(kind=NoticeFile.Kind.ROUND).first(),
+        "corrections": rounds.start_corrections(round=publicity_round),
     }
     if can_manage and publicity_round.status == PublicityRound.Status.DRAFT:
         context["open_form"] = forms.get("open_form") or OpenForm(
-            initial={"starts_on": today, "days": publicity_round.days, "paper": publicity_round.paper}
+            initial={"starts_on": today, "days": publicity_round.days, "paper": publicity_round.paper},
+            number=publicity_round.number,
+        )
+    if can_manage and is_open:
+        context["correct_form"] = forms.get("correct_form") or CorrectStartForm(
+            initial={"starts_on": publicity_round.starts_on}
         )
     if can_manage and publicity_round.status != PublicityRound.Status.DRAFT:
         context["posting_form"] = forms.get("posting_form") or PostingForm(
@@ -169,7 +202,7 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
     publicity_round = _round(request, pk)
     if not rounds.can_manage_rounds(user=request.user):
         raise PermissionDenied("公示批次由镇民政办发布。")
-    form = OpenForm(request.POST)
+    form = OpenForm(request.POST, number=publicity_round.number)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -186,6 +219,27 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "公示已发布。请下载公示名单打印张贴，并登记张贴情况。")
             return redirect("publicity:round", pk)
     return render(request, "publicity/round.html", _round_context(request, publicity_round, open_form=form), status=400)
+
+
+@login_required
+@require_POST
+def round_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """更正公示开始日期: the town office's correction, with a reason kept in the round's history."""
+    publicity_round = _round(request, pk)
+    if not rounds.can_manage_rounds(user=request.user):
+        raise PermissionDenied("公示开始日期由镇民政办更正。")
+    form = CorrectStartForm(request.POST)
+    if form.is_valid():
+        try:
+            rounds.round_correct_start(round=publicity_round, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "公示开始日期已更正，更正理由已记入该批次的修改记录。")
+            return redirect("publicity:round", pk)
+    return render(
+        request, "publicity/round.html", _round_context(request, publicity_round, correct_form=form), status=400
+    )
 
 
 @login_required

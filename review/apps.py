@@ -23,3 +23,12 @@ class ReviewConfig(AppConfig):
         # Matching after household, member and import changes: households services call
         # households.hooks.households_changed (explicit, after commit; households can't import review).
         on_households_changed(relatives.on_households_changed)
+
+        # Stored deadlines follow the working-day calendar the town office keeps (kanjia can't import review).
+        from kanjia.workdays import on_calendar_changed
+        from review.cases.deadlines import deadlines_recompute
+
+        on_calendar_changed(deadlines_recompute)
+        from review.notices.services import due_dates_recompute
+
+        on_calendar_changed(due_dates_recompute)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("review.leadership.urls")),
     path("meetings/", include("review.meetings.urls")),
     path("outreach/", include("review.outreach.urls")),
+    path("", include("review.notices.urls")),
     path("relatives/", include("review.relatives.urls")),
     path("dynamic/", include("review.dynamic.urls")),
 ]

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -42,6 +43,15 @@ def gates_on(settings) -> None:
 
 def days_ago(n: int) -> date:
     return timezone.localdate() - timedelta(days=n)
+
+
+def travel_back(days: int):
+    """The clock `days` days ago (the clock keeps ticking): for what really happened on that day.
+
+    Publicity rounds start on the day they are opened (no backdating), so a round whose
+    period is over was opened on a past day, as a test says with `with travel_back(10): ...`.
+    """
+    return time_machine.travel(timezone.now() - timedelta(days=days))
 
 
 def first_of_next_month(day: date) -> date:
@@ -126,10 +136,13 @@ def advance(case: Case, action: str, by: User, data: dict | None = None, note: s
 
 
 def publish_round(world: World, number: int, *, started_days_ago: int = 10) -> PublicityRound:
-    """Prepare, publish (in the past, so the 7-day period is over) and record the posting of a round."""
+    """Prepare and publish a round `started_days_ago` days ago (so the 7-day period is over), record its posting."""
     officer = world.town_officer
-    draft = rounds.round_prepare(campaign=world.campaign, village=world.household.village, number=number, by=officer)
-    opened = rounds.round_open(round=draft, by=officer, starts_on=days_ago(started_days_ago), days=7)
+    with travel_back(started_days_ago):
+        draft = rounds.round_prepare(
+            campaign=world.campaign, village=world.household.village, number=number, by=officer
+        )
+        opened = rounds.round_open(round=draft, by=officer, starts_on=timezone.localdate(), days=7)
     assert opened.ends_on == days_ago(started_days_ago - 6)
     return rounds.round_record_posting(
         round=opened, by=officer, posted_on=days_ago(started_days_ago), place="村委会公示栏"

@@ -18,7 +18,8 @@ def labels(items):
 
 def test_town_officer_menu(client, town_officer):
     assert labels(menu(client, town_officer)) == [
-        "首页", "低保户", "台账导入导出", "专项行动", "清理小组", "公示", "档案", "近亲属备案", "近亲属申报", "审计",
+        "首页", "低保户", "台账导入导出", "专项行动", "清理小组", "公示", "通知与申诉", "档案", "近亲属备案",
+        "近亲属申报", "审计", "节假日",
     ]  # fmt: skip
 
 

@@ -156,6 +156,9 @@ TARGETS: dict[str, Target] = {
     "publicity:objection_register": Target(publicity.open_round, post=publicity.objection_payload),
     "publicity:objection": Target(publicity.objection, post=publicity.handle_payload),
     "publicity:generate": Target(publicity.generate, post=lambda w, f: {}),
+    "publicity:round_correct": Target(publicity.open_round, post=publicity.correct_payload),
+    # A campaign's publicity period is a town-wide setting (the campaign is shared).
+    "publicity:round_setting": Target(publicity.period, shared=True, post=publicity.period_payload),
     "publicity:job": Target(publicity.job),
     "publicity:combined_pdf": Target(publicity.combined),
     "publicity:board_pdf": Target(publicity.board),
@@ -187,6 +190,14 @@ TARGETS: dict[str, Target] = {
     "review:case_sign": Target(cases.case, post=lambda w, f: {}, control="team_member_b"),
     "review:registration_pdf": Target(cases.case),
     "review:acceptance_notice_pdf": Target(cases.notice_case),
+    # Decision notices (issue 15): a refused application of household_b with its notice.
+    "review:notice": Target(cases.notice),
+    "review:notice_pdf": Target(cases.notice),
+    "review:notice_reasons": Target(cases.notice, post=cases.reasons_payload),
+    "review:notice_deliver": Target(cases.notice, post=cases.delivery_payload),
+    "review:complaint_new": Target(cases.refused_case, write=True, post=cases.complaint_payload),
+    # The complaints register: the town office's, read by the district and the inspector only.
+    "review:complaint": Target(cases.complaint, post=cases.handle_payload, audience=TOWN_WIDE),
     # 登记新申请 for an applying household of village B: a change form, readers get 403.
     "review:application_new": Target(cases.applicant, write=True, post=lambda w, f: {"campaign": ""}),
     # Campaigns are town-wide: every role sees the page (counts inside are scoped to the

@@ -30,7 +30,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from archives.models import AuditPurge, AuditSeal, VerificationRun
+from archives.models import AuditSeal, VerificationRun
 from kanjia.models import AccessLog
 
 BLOCK_SIZE = 1000
@@ -218,7 +218,7 @@ def verify_chain() -> Verification:
     """Recompute every seal and compare every sealed row; names each altered, deleted or inserted row."""
     result = Verification()
     tables = table_by_name()
-    purged = set(AuditPurge.objects.values_list("seal_id", flat=True))
+    purged = _purged_rows()
     previous = ""
     last_of: dict[str, int] = {}
     expected_number = 1
@@ -255,13 +255,14 @@ def verify_chain() -> Verification:
         for row_id, row_hash in rows:
             now = current.pop(row_id, None)
             if now is None:
-                if seal.pk not in purged:
+                if not _was_purged(purged, seal.pk, row_id):
                     result.problems.append(_problem("deleted", seal, row_id))
             elif now != row_hash:
                 result.problems.append(_problem("changed", seal, row_id))
         for row_id in sorted(current):
             result.problems.append(_problem("inserted", seal, row_id))
     result.head = previous
+    result.problems += _purge_record_problems()
     # A truncated chain: the head seen by the last run is gone.
     last_run = VerificationRun.objects.exclude(head_digest="").order_by("-started_at", "-id").first()
     if last_run and not AuditSeal.objects.filter(digest=last_run.head_digest).exists():
@@ -305,33 +306,35 @@ def retention_days() -> int:
     return max(int(getattr(settings, "AUDIT_RETENTION_DAYS", MIN_RETENTION_DAYS) or 0), MIN_RETENTION_DAYS)
 
 
-def purge_audit(*, days: int | None = None) -> int:
-    """Delete sealed audit blocks whose rows are all older than the retention; returns rows deleted.
+def purge_audit(*, days: int | None = None):
+    """Delete the sealed audit rows no retention rule needs (per household: `archives.audit.retention`).
 
-    Whole sealed blocks only (the seal keeps their hashes, an AuditPurge row says
-    they are gone on purpose); each delete is also filtered by the cutoff, so a
-    younger row is never deleted whatever `days` or the settings say. Runs as the
-    database owner: the application role cannot DELETE audit rows (docs/audit.md).
+    Returns a `PurgeResult` (rows deleted, by table, households purged, a Chinese
+    message that also says when nothing could go). Runs as the database owner: the
+    application role cannot DELETE audit rows (docs/audit.md).
     """
-    keep = max(days or 0, retention_days())
-    cutoff = timezone.now() - timedelta(days=keep)
-    deleted = 0
-    tables = table_by_name()
-    done = set(AuditPurge.objects.values_list("seal_id", flat=True))
-    seals = list(AuditSeal.objects.exclude(pk__in=done).only("pk", "table", "first_id", "last_id").order_by("number"))
-    # m2m history rows first: they point at the historical rows purged afterwards.
-    seals.sort(key=lambda s: "__" not in getattr(tables.get(s.table), "time_field", ""))
-    for seal in seals:
-        table = tables.get(seal.table)
-        if table is None:
-            continue
-        block = table.model._default_manager.filter(
-            **{f"{table.pk}__gte": seal.first_id, f"{table.pk}__lte": seal.last_id}
-        )
-        if block.filter(**{f"{table.time_field}__gte": cutoff}).exists():
-            continue
-        with transaction.atomic():
-            count, _ = block.filter(**{f"{table.time_field}__lt": cutoff}).delete()
-            AuditPurge.objects.create(seal=seal, cutoff=cutoff, rows_deleted=count)
-            deleted += count
-    return deleted
+    from archives.audit.retention import purge_audit_rows
+
+    return purge_audit_rows(days=days)
+
+
+# Issue 15: the purge records the exact rows it deleted (and why); verification accepts exactly those.
+
+
+def _purged_rows() -> dict:
+    from archives.audit.retention import purged_rows
+
+    return purged_rows()
+
+
+def _was_purged(purged: dict, seal_id: int, row_id: int) -> bool:
+    if seal_id not in purged:
+        return False
+    rows = purged[seal_id]
+    return rows is None or row_id in rows
+
+
+def _purge_record_problems() -> list[Problem]:
+    from archives.audit.retention import purge_record_problems
+
+    return [Problem("chain", "archives_auditpurge", None, number, text) for number, text in purge_record_problems()]

@@ -26,7 +26,15 @@ from archives.models import Clue
 from households import idcard
 from households.models import Household, Member, ReviewFlag
 from kanjia.models import AccessLog
-from review.models import Case, CaseStep, DistrictApproval, Investigation, RelativeFiling, TownReview
+from review.models import (
+    Acceptance,
+    Case,
+    CaseStep,
+    DistrictApproval,
+    Investigation,
+    RelativeFiling,
+    TownReview,
+)
 
 SKIP = {"history_id", "history_date", "history_change_reason", "history_type", "history_user", "history_user_id"}
 MASKED_WORDS = ("id_number", "bank_account")
@@ -361,6 +369,7 @@ ANOMALIES = {
     "amounts-outside-pipeline": "未经审批流程的保障金变动",
     "unusual-hours": "非工作时间登录",
     "lockouts": "被锁定的账号",
+    "special-cases": "办结期限延长至45个工作日的特殊情况",
 }
 
 
@@ -496,6 +505,15 @@ def amounts_outside_pipeline(*, limit: int = 500) -> list[AmountChange]:
         )
         for hid, when, user_id, before, after, head, village, reason in out[:limit]
     ]
+
+
+def special_cases() -> QuerySet[Acceptance]:
+    """Cases given 45 working days instead of 30 (S21§22), with the reason the acceptance recorded."""
+    return (
+        Acceptance.objects.filter(special_case=True)
+        .select_related("case__household__village", "updated_by")
+        .order_by("-accepted_on", "-id")
+    )
 
 
 def unusual_hour_logins() -> QuerySet[LoginLog]:

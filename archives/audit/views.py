@@ -170,6 +170,8 @@ def audit_anomaly(request: HttpRequest, slug: str) -> HttpResponse:
         context["changes"] = audit.amounts_outside_pipeline()
     elif slug == "unusual-hours":
         context["logins"] = audit.unusual_hour_logins()[:500]
+    elif slug == "special-cases":
+        context["specials"] = audit.special_cases()[:500]
     else:
         context["lockouts"] = audit.lockouts()[:500]
     return render(request, "archives/audit/anomaly.html", context)

@@ -42,12 +42,21 @@ class AuditSeal(models.Model):
 
 
 class AuditPurge(models.Model):
-    """Rows of a sealed block deleted by the retention purge (verification expects them gone)."""
+    """Rows of a sealed block deleted by the retention purge (verification expects exactly them gone).
 
-    seal = models.OneToOneField(AuditSeal, on_delete=models.PROTECT, related_name="purge", verbose_name="封存")
+    `row_ids` lists the deleted rows (null on purges made before issue 15: the whole
+    block); `reasons` says why each could go (the households whose archive retention
+    had ended, or the age rule for rows that belong to no household); `digest` binds
+    both to the seal's digest, so an edited purge record is named by verification.
+    """
+
+    seal = models.ForeignKey(AuditSeal, on_delete=models.PROTECT, related_name="purges", verbose_name="封存")
     purged_at = models.DateTimeField("清理时间", auto_now_add=True)
     cutoff = models.DateTimeField("清理截止时间")
     rows_deleted = models.PositiveIntegerField("删除行数")
+    row_ids = models.JSONField("删除的行", null=True, blank=True)
+    reasons = models.JSONField("清理依据", default=list, blank=True)
+    digest = models.CharField("清理记录摘要", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "审计记录清理"

@@ -27,6 +27,7 @@ from kanjia import roles
 from review.cases.workflow import S, recusal_reason, stage_due
 from review.leadership.services import leadership_set
 from review.models import Campaign, CampaignPhase, Case, LeadershipMember, TeamVillage
+from review.models.cases import SPOT_CHECK_FLOOR
 from review.relatives.selectors import near_relative_household_ids
 
 # The seed's phases (2021): 准备 05-06→05-20, 清理实施 05-21→06-20, 抽查审批 06-21→07-20, 总结 07-21→08-20.
@@ -74,6 +75,11 @@ def _check_phases(phases: list[PhaseInput]) -> None:
         raise ValidationError({"phases": errors})
 
 
+def publicity_rounds_for(*, appraisal_required: bool) -> int:
+    """第二、三榜 always; 第一榜 too when the campaign holds democratic appraisals."""
+    return 3 if appraisal_required else 2
+
+
 @transaction.atomic
 def campaign_create(
     *,
@@ -82,8 +88,8 @@ def campaign_create(
     scope_date: date,
     by: AbstractBaseUser,
     appraisal_required: bool = True,
-    publicity_rounds: int = 3,
-    spot_check_share: Decimal = Decimal("30"),
+    publicity_rounds: int | None = None,
+    spot_check_share: Decimal = SPOT_CHECK_FLOOR,
     phases: list[PhaseInput] | None = None,
     leadership: Iterable[AbstractBaseUser] = (),
 ) -> Campaign:
@@ -96,10 +102,14 @@ def campaign_create(
         errors["name"] = "已有同名的专项行动。"
     if kind not in Campaign.Kind.values:
         errors["kind"] = "请选择行动类型。"
-    if not 0 <= publicity_rounds <= 3:
-        errors["publicity_rounds"] = "公示轮次为 0 至 3 轮。"
-    if not Decimal("0") <= spot_check_share <= Decimal("100"):
-        errors["spot_check_share"] = "抽查比例在 0% 至 100% 之间。"
+    rounds = publicity_rounds_for(appraisal_required=appraisal_required)
+    if publicity_rounds is not None and publicity_rounds != rounds:
+        errors["publicity_rounds"] = (
+            "第二榜（镇审核结果）和第三榜（审批结果）不能取消；举行民主评议的还须第一榜（评议结果）。"
+            f"本次行动{'举行' if appraisal_required else '不举行'}民主评议，应为 {rounds} 榜。"
+        )
+    if spot_check_share is None or not SPOT_CHECK_FLOOR <= Decimal(spot_check_share) <= Decimal("100"):
+        errors["spot_check_share"] = f"区级抽查比例不得低于 {SPOT_CHECK_FLOOR:.0f}%（可以更高，最高 100%）。"
     if errors:
         raise ValidationError(errors)
     phases = phases if phases is not None else default_phases(year=scope_date.year)
@@ -109,7 +119,7 @@ def campaign_create(
         kind=kind,
         scope_date=scope_date,
         appraisal_required=appraisal_required,
-        publicity_rounds=publicity_rounds,
+        publicity_rounds=rounds,
         spot_check_share=spot_check_share,
         created_by=by,
     )

@@ -13,6 +13,7 @@ from kanjia import roles
 from review.cases.campaigns import default_phases
 from review.cases.workflow import OUTCOMES_BY_KIND
 from review.models import Appraisal, Campaign, CampaignPhase, Case, EconomicCheck, TeamMembership
+from review.models.cases import SPOT_CHECK_FLOOR
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -49,9 +50,19 @@ class CampaignForm(StyledForm):
     name = forms.CharField(label="行动名称", max_length=100)
     kind = forms.ChoiceField(label="类型", choices=Campaign.Kind.choices)
     scope_date = _date("核查范围日期（截至该日在保）")
-    appraisal_required = forms.BooleanField(label="必须民主评议", required=False, initial=True)
-    publicity_rounds = forms.IntegerField(label="公示轮次", min_value=0, max_value=3, initial=3)
-    spot_check_share = forms.DecimalField(label="区级抽查比例(%)", min_value=0, max_value=100, initial=30)
+    appraisal_required = forms.BooleanField(
+        label="必须民主评议",
+        required=False,
+        initial=True,
+        help_text="举行民主评议的案件公示三榜；不举行的公示第二、三榜。第二、三榜不能取消。",
+    )
+    spot_check_share = forms.DecimalField(
+        label="区级抽查比例(%)",
+        min_value=SPOT_CHECK_FLOOR,
+        max_value=100,
+        initial=SPOT_CHECK_FLOOR,
+        help_text="近亲属备案和有异议的案件全部抽查；其余案件抽查不少于 30%，可以更高。",
+    )
     leadership = forms.ModelMultipleChoiceField(
         label="领导小组成员", required=False, queryset=get_user_model().objects.none(), widget=forms.SelectMultiple
     )
@@ -83,6 +94,9 @@ class AcceptanceForm(StyledForm):
         label="一次性告知补齐材料（每行一项，补齐后清空）", required=False, widget=TEXTAREA
     )
     special_case = forms.BooleanField(label="特殊情况（办结期限45个工作日）", required=False)
+    special_case_reason = forms.CharField(
+        label="特殊情况理由", required=False, widget=TEXTAREA, help_text="勾选特殊情况的必须填写（S21第22条）。"
+    )
     accepted_on = _date("受理日期")
 
     def to_data(self) -> dict:

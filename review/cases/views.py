@@ -32,6 +32,8 @@ from review.cases.workflow import RETURN, STAGE_RECORDS, TERMINATE, TransitionEr
 from review.leadership.views import campaign_records
 from review.meetings.views import appraisal_meeting
 from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
+from review.notices import selectors as notice_selectors
+from review.notices import services as notice_services
 
 # URL slug → stage record name.
 STAGE_SLUGS = {
@@ -74,7 +76,6 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 scope_date=c["scope_date"],
                 by=request.user,
                 appraisal_required=c["appraisal_required"],
-                publicity_rounds=c["publicity_rounds"],
                 spot_check_share=c["spot_check_share"],
                 phases=phases,
                 leadership=c["leadership"],
@@ -221,6 +222,10 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
         "notices": workflow.case_notices(case=case) if case.is_open else [],
         **appraisal_meeting(case=case, user=request.user),
+        "paperwork": notice_selectors.case_paperwork(case=case, user=request.user),
+        "can_register_complaint": case.status == Case.Status.DONE
+        and notice_services.can_manage_notices(user=request.user),
+        "today": timezone.localdate(),
     }
     return render(request, "review/cases/detail.html", context)
 
@@ -379,4 +384,9 @@ def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def worklist_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(worklist(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "review/cases/worklist.html", {"page": page, "today": timezone.localdate()})
+    context = {"page": page, "today": timezone.localdate()}
+    if notice_services.can_manage_notices(user=request.user):
+        # The paperwork the town office owes: notices to deliver (overdue first) and open complaints.
+        context["undelivered"] = list(notice_selectors.notices_undelivered(user=request.user)[:50])
+        context["open_complaints"] = list(notice_selectors.complaints_open(user=request.user)[:50])
+    return render(request, "review/cases/worklist.html", context)

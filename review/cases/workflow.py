@@ -30,7 +30,7 @@ from households.hooks import households_changed
 from households.models import Household, Member, ReviewFlag
 from households.selectors import households_changeable_by, households_visible_to
 from kanjia import roles
-from kanjia.workdays import add_working_days, fallback_notice, missing_years
+from kanjia.workdays import Calendar, add_working_days, current_calendar, fallback_notice, missing_years
 from review.models import (
     Acceptance,
     Appraisal,
@@ -49,6 +49,7 @@ from review.models import (
     TownReview,
 )
 from review.models.cases import FINAL_STATUSES
+from review.notices.services import notice_for_decision
 
 __all__ = [
     "RETURN",
@@ -495,9 +496,12 @@ def _write_acceptance(*, case: Case, data: dict, by: AbstractBaseUser) -> Accept
         _not_future(data.get(day), day, errors)
     if data.get("applied_on") and data.get("accepted_on") and data["accepted_on"] < data["applied_on"]:
         errors["accepted_on"] = "受理日期不能早于申请日期。"
+    if data.get("special_case") and not (data.get("special_case_reason") or "").strip():
+        errors["special_case_reason"] = "办结期限延长至45个工作日须说明特殊情况的理由。"
     if errors:
         raise TransitionInvalid(errors)
     record = Acceptance.objects.filter(case=case).first() or Acceptance(case=case)
+    record.special_case_reason = (data.get("special_case_reason") or "").strip() if data.get("special_case") else ""
     for name in (
         "applied_on",
         "accepted_on",
@@ -606,8 +610,15 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
     _refresh_registration(case=case, investigation=record, by=by)
     # The 3-working-day limit is about starting the visit: once recorded, the
     # stage's limit becomes the campaign phase's end (if any).
-    _set_case(case, by, due_on=_phase_end(case, case.status))
+    _set_case(case, by, due_on=_capped(case, _phase_end(case, case.status)))
     return record
+
+
+def _capped(case: Case, due: date | None) -> date | None:
+    """A stage's deadline, never after the case's overall deadline (办结期限)."""
+    if case.overall_due and due and due > case.overall_due:
+        return case.overall_due
+    return due
 
 
 def _replace_rows(manager, rows: list, by: AbstractBaseUser) -> None:
@@ -781,6 +792,7 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
     approval.completed_at = timezone.now()
     _save(approval, by)
     household = Household.objects.select_for_update().get(pk=case.household_id)
+    previous_total = household.base_amount + household.extra_amount
     outcome = approval.outcome
     if outcome in PAID_OUTCOMES:
         household.status = Household.Status.ACTIVE
@@ -797,6 +809,8 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
     household._change_reason = f"区审批：{outcome}（案件#{case.pk}，{approval.effective_month:%Y年%m月}起执行）"
     _save(household, by)
     households_changed(household_ids=[household.pk], by=by)
+    # 不予纳入, 停保 and 减发 owe the household a written notice with reasons (S21§32, §38).
+    notice_for_decision(case=case, approval=approval, previous_total=previous_total, by=by)
     case.outcome = outcome
     case.stop_reason = approval.stop_reason
     case.closed_at = timezone.now()
@@ -813,16 +827,20 @@ def _phase_end(case: Case, status: str) -> date | None:
     return phases.values_list("ends_on", flat=True).first()
 
 
-def stage_due(case: Case, status: str, *, start: date) -> tuple[date | None, str]:
-    """The deadline of `status` entered on `start`: working-day limit and/or the campaign phase's end."""
+def stage_due(case: Case, status: str, *, start: date, calendar: Calendar | None = None) -> tuple[date | None, str]:
+    """The deadline of `status` entered on `start`: the earliest of its working-day limit, the
+    campaign phase's end and the case's overall deadline (a stage never ends after the case must)."""
     limits = {S.INVESTIGATION: INVESTIGATION_START_DAYS, S.DISTRICT_APPROVAL: DISTRICT_DECISION_DAYS}
     due, notice = None, ""
     if status in limits:
-        due = add_working_days(start=start, days=limits[status])
-        notice = fallback_notice(missing_years(start=start, end=due))
+        calendar = calendar or current_calendar()
+        due = add_working_days(start=start, days=limits[status], calendar=calendar)
+        notice = fallback_notice(missing_years(start=start, end=due, calendar=calendar))
     phase_end = _phase_end(case, status)
     if phase_end and (due is None or phase_end < due):
         due = phase_end
+    if case.overall_due and due and due > case.overall_due:
+        due = case.overall_due
     return due, notice
 
 
@@ -957,10 +975,13 @@ def _reopen(case: Case, target: str, by: AbstractBaseUser) -> None:
 def _start_deadlines(case: Case) -> None:
     acceptance = Acceptance.objects.get(case=case)
     case.accepted_on = acceptance.accepted_on
+    calendar = current_calendar()
     days = OVERALL_DAYS_SPECIAL if acceptance.special_case else OVERALL_DAYS
-    case.overall_due = add_working_days(start=acceptance.accepted_on, days=days)
-    case.due_on, _ = stage_due(case, S.INVESTIGATION, start=acceptance.accepted_on)
-    case.deadline_notice = fallback_notice(missing_years(start=acceptance.accepted_on, end=case.overall_due))
+    case.overall_due = add_working_days(start=acceptance.accepted_on, days=days, calendar=calendar)
+    case.due_on, _ = stage_due(case, S.INVESTIGATION, start=acceptance.accepted_on, calendar=calendar)
+    case.deadline_notice = fallback_notice(
+        missing_years(start=acceptance.accepted_on, end=case.overall_due, calendar=calendar)
+    )
 
 
 def stage_save(*, case: Case, by: AbstractBaseUser, data: dict) -> Case:

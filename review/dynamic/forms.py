@@ -8,6 +8,7 @@ from django import forms
 
 from review.cases.forms import DATE, TEXTAREA, StyledForm
 from review.models import Campaign, MonthlyAnalysisItem, SpotCheck
+from review.models.cases import SPOT_CHECK_FLOOR
 from review.models.dynamic import GRACE_MONTHS_MAX
 
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -77,7 +78,11 @@ class DrawForm(StyledForm):
     period_start = forms.DateField(label="期间开始（不选专项行动时）", widget=DATE, required=False)
     period_end = forms.DateField(label="期间结束", widget=DATE, required=False)
     share = forms.DecimalField(
-        label="抽查比例(%)", min_value=0, max_value=100, required=False, help_text="留空则按专项行动的设置（默认30%）"
+        label="抽查比例(%)",
+        min_value=SPOT_CHECK_FLOOR,
+        max_value=100,
+        required=False,
+        help_text="不少于 30%；留空则按专项行动的设置。近亲属备案和有异议的案件另行全部抽查。",
     )
     seed = forms.IntegerField(
         label="随机种子", min_value=0, required=False, help_text="留空则随机产生并记录；填写可重现以往抽样"

@@ -3,7 +3,9 @@
 The draw: the population is the campaign's cases (or the cases finished in a
 period), ordered by id and stored on the sample. Every near-relative case and
 every case with an objection is taken (100 %); of the rest, ceil(share × n) are
-drawn with `random.Random(seed).sample` over that ordered list. With the stored
+drawn with `random.Random(seed).sample` over that ordered list. The share is
+never below 30 % (S12§26): the campaign's setting, `sample_draw`, the form and
+the database all refuse less. With the stored
 population, the recorded mandatory cases and the seed, the draw can be repeated
 exactly (`reproduce`).
 """
@@ -27,9 +29,11 @@ from households.selectors import households_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.models import Campaign, Case, SpotCheck, SpotCheckSample, Status
+from review.models.cases import SPOT_CHECK_FLOOR
 
 User = AbstractBaseUser | AnonymousUser
-DEFAULT_SHARE = Decimal("30")
+# S12§26: at least 30 % of the rest; a campaign or a draw may take more, never less.
+DEFAULT_SHARE = SPOT_CHECK_FLOOR
 SEED_BITS = 62
 DOCUMENTS = (
     ("doc_hukou", "户口簿"),
@@ -122,8 +126,8 @@ def sample_draw(
         errors["period_end"] = "期间结束日期不能早于开始日期。"
     if share is None:
         share = campaign.spot_check_share if campaign is not None else DEFAULT_SHARE
-    if not Decimal("0") <= Decimal(share) <= Decimal("100"):
-        errors["share"] = "抽查比例在 0% 至 100% 之间。"
+    if not SPOT_CHECK_FLOOR <= Decimal(share) <= Decimal("100"):
+        errors["share"] = f"抽查比例不得低于 {SPOT_CHECK_FLOOR:.0f}%（可以更高，最高 100%）。"
     if seed is not None and not 0 <= seed < 2**63:
         errors["seed"] = "随机种子须为非负整数。"
     if errors:

@@ -5,6 +5,7 @@ from review.models.cases import *  # noqa: F403
 from review.models.dynamic import *  # noqa: F403
 from review.models.leadership import *  # noqa: F403
 from review.models.meetings import *  # noqa: F403
+from review.models.notices import *  # noqa: F403
 from review.models.outreach import *  # noqa: F403
 from review.models.relatives import *  # noqa: F403
 from review.models.teams import *  # noqa: F403

@@ -16,6 +16,10 @@ from simple_history.models import HistoricalRecords
 
 from households.models import ReviewFlag
 
+# S12§26: the district visits at least 30 % of the cases that are not visited anyway
+# (near relatives and questioned cases are visited 100 %). Settable higher only.
+SPOT_CHECK_FLOOR = Decimal("30")
+
 __all__ = [
     "Acceptance",
     "Appraisal",
@@ -70,15 +74,17 @@ class Campaign(models.Model):
     kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.SPECIAL)
     scope_date = models.DateField("核查范围日期", help_text="截至该日在保的低保户纳入本次行动")
     appraisal_required = models.BooleanField("必须民主评议", default=True)
+    # Derived, not a switch (issue 15): 第二、三榜 apply to every case, 第一榜 whenever an
+    # appraisal is held, so 3 with appraisal and 2 without (constraint below).
     publicity_rounds = models.PositiveSmallIntegerField(
-        "公示轮次", default=3, validators=[MinValueValidator(0), MaxValueValidator(3)]
+        "公示轮次", default=3, validators=[MinValueValidator(2), MaxValueValidator(3)]
     )
     spot_check_share = models.DecimalField(
         "区级抽查比例(%)",
         max_digits=5,
         decimal_places=2,
-        default=Decimal("30"),
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        default=SPOT_CHECK_FLOOR,
+        validators=[MinValueValidator(SPOT_CHECK_FLOOR), MaxValueValidator(Decimal("100"))],
     )
     leadership = models.ManyToManyField(USER, blank=True, related_name="campaigns_led", verbose_name="领导小组成员")
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="创建人")
@@ -95,9 +101,16 @@ class Campaign(models.Model):
         ordering = ["-scope_date", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(spot_check_share__gte=0, spot_check_share__lte=100), name="campaign_spot_share_range"
+                condition=Q(spot_check_share__gte=30, spot_check_share__lte=100),
+                name="campaign_spot_share_range",
+                violation_error_message="区级抽查比例不得低于 30%。",
             ),
-            models.CheckConstraint(condition=Q(publicity_rounds__lte=3), name="campaign_publicity_rounds_range"),
+            models.CheckConstraint(
+                condition=Q(appraisal_required=True, publicity_rounds=3)
+                | Q(appraisal_required=False, publicity_rounds=2),
+                name="campaign_publicity_rounds_range",
+                violation_error_message="第二榜和第三榜不能取消；举行民主评议的还须第一榜。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +279,8 @@ class Acceptance(StageRecord):
     authorization_signed_on = models.DateField("授权书签署日期", null=True, blank=True)
     missing_materials = models.TextField("一次性告知补齐材料", blank=True, help_text="每行一项；无则留空")
     special_case = models.BooleanField("特殊情况(办结期限45个工作日)", default=False)
+    # S21§22: the 45-day extension needs a reason (shown on the case and in the audit's anomaly report).
+    special_case_reason = models.TextField("特殊情况理由", blank=True)
     accepted_on = models.DateField("受理日期")
     history = HistoricalRecords()
 

@@ -304,11 +304,12 @@ class SpotCheckSample(models.Model):
     )
     period_start = models.DateField("期间开始", null=True, blank=True)
     period_end = models.DateField("期间结束", null=True, blank=True)
+    # Of the cases not taken anyway (near relatives, objections): at least 30 % (S12§26).
     share = models.DecimalField(
         "抽查比例(%)",
         max_digits=5,
         decimal_places=2,
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        validators=[MinValueValidator(Decimal("30")), MaxValueValidator(Decimal("100"))],
     )
     seed = models.BigIntegerField("随机种子")
     # The ordered case ids the draw was made from: with the seed, the draw can be repeated.
@@ -323,7 +324,11 @@ class SpotCheckSample(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-drawn_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(share__gte=0, share__lte=100), name="spotsample_share_range"),
+            models.CheckConstraint(
+                condition=Q(share__gte=30, share__lte=100),
+                name="spotsample_share_range",
+                violation_error_message="抽查比例不得低于 30%。",
+            ),
             models.CheckConstraint(
                 condition=Q(campaign__isnull=False) | Q(period_start__isnull=False, period_end__isnull=False),
                 name="spotsample_campaign_or_period",

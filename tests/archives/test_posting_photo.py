@@ -1,6 +1,5 @@
 """The publicity posting photo is filed as 公示照片 in every listed household's bag (archives.documents.posting)."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +15,7 @@ from review.cases import campaigns
 from review.cases.workflow import case_advance
 from review.models import Case, Status
 from tests.archives.conftest import PDF, png_bytes, upload
+from tests.e2e_helpers import travel_back
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.publicity.conftest import at_appraisal
 from tests.review_cases.conftest import district_data, drive
@@ -31,8 +31,9 @@ def listed(pipeline, campaign, household, crew, town_officer, village_a, kinds) 
     MemberFactory(household=other, name="李四")
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     cases = [at_appraisal(c, crew) for c in Case.objects.filter(campaign=campaign).order_by("pk")]
-    draft = rounds.round_prepare(campaign=campaign, village=village_a, number=1, by=town_officer)
-    opened = rounds.round_open(round=draft, by=town_officer, starts_on=timezone.localdate() - timedelta(days=2))
+    with travel_back(2):
+        draft = rounds.round_prepare(campaign=campaign, village=village_a, number=1, by=town_officer)
+        opened = rounds.round_open(round=draft, by=town_officer)
     return cases, opened
 
 

@@ -234,8 +234,11 @@ def _rejected_round_one_objection(case, crew, town_officer):
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
     for member in crew.all:
         registration_sign(case=case, by=member)
-    draft = rounds.round_prepare(campaign=case.campaign, village=case.household.village, number=1, by=town_officer)
-    round_ = rounds.round_open(round=draft, by=town_officer, starts_on=days_ago(10))
+    from tests.e2e_helpers import travel_back
+
+    with travel_back(10):
+        draft = rounds.round_prepare(campaign=case.campaign, village=case.household.village, number=1, by=town_officer)
+        round_ = rounds.round_open(round=draft, by=town_officer, starts_on=timezone.localdate())
     objection = objections.objection_register(
         round=round_,
         case=case,

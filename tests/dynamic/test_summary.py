@@ -175,7 +175,7 @@ def test_new_admissions_objection_results_and_overdue_cases(
 
     from publicity import rounds
     from review.cases.workflow import registration_sign, stage_save
-    from tests.review_cases.conftest import appraisal_data, days_ago
+    from tests.review_cases.conftest import appraisal_data
 
     today = timezone.localdate()
     campaign = campaigns.campaign_create(
@@ -204,8 +204,11 @@ def test_new_admissions_objection_results_and_overdue_cases(
         stage_save(case=case[name], by=crew.cadre, data=appraisal_data())
         for member in crew.all:
             registration_sign(case=case[name], by=member)
-    draft = rounds.round_prepare(campaign=campaign, village=village_a, number=1, by=town_officer)
-    first = rounds.round_open(round=draft, by=town_officer, starts_on=days_ago(10))
+    from tests.e2e_helpers import travel_back
+
+    with travel_back(10):
+        draft = rounds.round_prepare(campaign=campaign, village=village_a, number=1, by=town_officer)
+        first = rounds.round_open(round=draft, by=town_officer, starts_on=timezone.localdate())
     _objection(first, case["异议成立户"], town_officer, result="成立")
     _objection(first, case["异议不成立户"], town_officer, result="不成立", name="张某")
     _objection(first, case["异议不成立户"], town_officer, result="不成立")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from publicity import rounds
 from review.cases.workflow import registration_sign, stage_save
 from review.models import Case, Status
+from tests.e2e_helpers import travel_back
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 from tests.review_cases import conftest as pipeline
 from tests.review_cases.conftest import Crew, appraisal_data, drive
@@ -54,8 +55,10 @@ def at_stage(case: Case, status: str, crew: Crew, *, town=None, district=None) -
 
 
 def open_round(*, campaign, village, number: int, by, started_days_ago: int = 10):
-    draft = rounds.round_prepare(campaign=campaign, village=village, number=number, by=by)
-    return rounds.round_open(round=draft, by=by, starts_on=days_ago(started_days_ago))
+    """A round prepared and opened `started_days_ago` days ago, on that day (rounds cannot be backdated)."""
+    with travel_back(started_days_ago):
+        draft = rounds.round_prepare(campaign=campaign, village=village, number=number, by=by)
+        return rounds.round_open(round=draft, by=by, starts_on=timezone.localdate())
 
 
 @pytest.fixture

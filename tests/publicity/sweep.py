@@ -63,6 +63,22 @@ def posting_payload(w, fields: dict) -> dict:
     return {"posted_on": _today(), "posted_place": "越权登记的张贴地点"}
 
 
+def correct_payload(w, fields: dict) -> dict:
+    return {"starts_on": (timezone.localdate() - timedelta(days=12)).isoformat(), "reason": "越权更正"}
+
+
+def period(w) -> dict:
+    return {"campaign_pk": _round(w).campaign_id}
+
+
+def period_payload(w, fields: dict) -> dict:
+    return {f"c{_round_campaign(w)}-days": "9"}
+
+
+def _round_campaign(w) -> int:
+    return Campaign.objects.get(name="扫描用专项行动").pk
+
+
 def objection_payload(w, fields: dict) -> dict:
     return {
         "case": w.publicity_case.pk,

@@ -1,5 +1,7 @@
 """Publicity pages: scope (other villages 404), who may act (403), forms, downloads with access log."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -70,16 +72,19 @@ def test_prepare_open_and_download(client, cases, crew, launched, village_a, tow
     assert response.status_code == 302 and draft.status == "草稿"
     page = client.get(reverse("publicity:round", args=[draft.pk])).content.decode()
     assert cases[0].household.head_name in page and "发布公示" in page
+    today = timezone.localdate()
     response = client.post(
-        reverse("publicity:round_open", args=[draft.pk]), {"starts_on": "2021-06-01", "days": 7, "paper": "A3"}
+        reverse("publicity:round_open", args=[draft.pk]), {"starts_on": today.isoformat(), "days": 7, "paper": "A3"}
     )
     draft.refresh_from_db()
+    end = today + timedelta(days=6)
     assert response.status_code == 302 and draft.status == "公示中" and draft.paper == "A3"
-    assert str(draft.ends_on) == "2021-06-07"
+    assert draft.ends_on == end
     response = client.get(reverse("publicity:round_pdf", args=[draft.pk]))
     assert response["Content-Type"] == "application/pdf"
     text = pdf_pages(response.content)[0]
-    assert "第一榜公示" in text and "2021年6月1日至2021年6月7日" in text
+    period = f"{today.year}年{today.month}月{today.day}日至{end.year}年{end.month}月{end.day}日"
+    assert "第一榜公示" in text and period in text
     log = AccessLog.objects.get(action=AccessLog.Action.DOWNLOAD)
     assert (log.user, log.village_id, log.object_id) == (town_officer, village_a.pk, str(draft.pk))
     assert NoticeFile.objects.get(kind="公示名单").round == draft

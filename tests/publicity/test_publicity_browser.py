@@ -19,7 +19,7 @@ def test_round_one_journey(browser_login, live_server, cases, crew, launched, vi
     page = browser_login(town_officer)
     page.goto(f"{live_server.url}/publicity/")
 
-    # Prepare the draft for 甲村, check it, publish it (started ten days ago: the period is over).
+    # Prepare the draft for 甲村, check it, publish it today (a round cannot be backdated).
     form = page.get_by_test_id("prepare")
     form.locator("#id_campaign").select_option(str(launched.pk))
     form.locator("#id_village").select_option(str(village_a.pk))
@@ -31,7 +31,23 @@ def test_round_one_journey(browser_login, live_server, cases, crew, launched, vi
     page.fill("#id_starts_on", days_ago(10).isoformat())
     page.get_by_test_id("open-round").click()
     page.wait_for_load_state()
+    # The date field refuses a day before today (and the server would too): still a draft.
+    assert page.locator("#id_starts_on").get_attribute("min") == days_ago(0).isoformat()
+    assert page.get_by_test_id("round-status").inner_text() == "草稿"
+    page.fill("#id_starts_on", days_ago(0).isoformat())
+    page.get_by_test_id("open-round").click()
+    page.wait_for_load_state()
     assert page.get_by_test_id("round-status").inner_text() == "公示中"
+    assert page.get_by_test_id("close-round").is_disabled()
+    # The notice had in fact been posted ten days ago: the office corrects the start, with a reason.
+    page.get_by_test_id("correct-toggle").click()
+    form = page.get_by_test_id("correct-form")
+    form.locator("#id_starts_on").fill(days_ago(10).isoformat())
+    form.locator("#id_reason").fill("名单已于该日在村委会公示栏张贴，系统登记晚了十天。")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "系统登记晚了十天" in page.get_by_test_id("corrections").inner_text()
+    page.screenshot(path=os.path.join(screenshot_dir, "publicity-round-corrected.png"), full_page=True)
 
     # Download the notice.
     with page.expect_download() as download_info:

@@ -13,26 +13,23 @@ from review.cases import campaigns
 from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, CaseStep, Status
 from tests.factories import HouseholdFactory, MemberFactory
-from tests.publicity.conftest import at_appraisal, at_stage, days_ago, open_round
+from tests.publicity.conftest import at_appraisal, at_stage, open_round
 from tests.review_cases.conftest import district_data
 
 pytestmark = pytest.mark.django_db
 S = Status
 
 
-@pytest.mark.parametrize(
-    ("count", "appraisal", "expected"),
-    [(3, True, (1, 2, 3)), (2, True, (2, 3)), (1, True, (3,)), (0, True, ()), (3, False, (2, 3))],
-)
-def test_rounds_applying_follows_campaign_switches(campaign, count, appraisal, expected):
+@pytest.mark.parametrize(("appraisal", "expected"), [(True, (1, 2, 3)), (False, (2, 3))])
+@pytest.mark.parametrize("count", [0, 1, 2, 3])
+def test_rounds_applying_follows_appraisal_only(campaign, count, appraisal, expected):
+    # Rounds 2 and 3 always apply; round 1 whenever an appraisal is held. A stored count changes nothing.
     campaign.publicity_rounds, campaign.appraisal_required = count, appraisal
     assert rounds.rounds_applying(campaign=campaign) == expected
 
 
-def test_applications_without_campaign_follow_setting(settings):
+def test_applications_without_campaign_have_all_three_rounds():
     assert rounds.rounds_applying(campaign=None) == (1, 2, 3)
-    settings.PUBLICITY_ROUNDS_WITHOUT_CAMPAIGN = 2
-    assert rounds.rounds_applying(campaign=None) == (2, 3)
 
 
 def test_prepare_lists_only_cases_ready_for_the_round(cases, crew, town_officer, launched, village_a, village_b):
@@ -55,7 +52,7 @@ def test_prepare_refuses_empty_duplicate_and_absent_rounds(cases, crew, town_off
     at_appraisal(cases[1], crew)
     with pytest.raises(ValidationError, match="已有未结束的批次"):
         rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
-    launched.publicity_rounds = 2
+    launched.publicity_rounds, launched.appraisal_required = 2, False
     launched.save()
     with pytest.raises(ValidationError, match="不设第一榜"):
         rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
@@ -69,7 +66,7 @@ def test_only_the_town_office_prepares_opens_and_closes(cases, crew, launched, v
     draft = rounds.round_prepare(campaign=launched, village=village_a, number=1, by=town_officer)
     with pytest.raises(PermissionDenied):
         rounds.round_open(round=draft, by=personas["team_member_a"])
-    opened = rounds.round_open(round=draft, by=town_officer, starts_on=days_ago(10))
+    opened = rounds.round_open(round=draft, by=town_officer)
     with pytest.raises(PermissionDenied):
         rounds.round_close(round=opened, by=personas["inspector"])
 
@@ -142,13 +139,6 @@ def test_submit_waits_for_round_one(cases, crew, launched, village_a, town_offic
     with pytest.raises(TransitionInvalid, match="第一榜公示期满"):
         case_advance(case=case, action="submit", by=crew.cadre)
     assert Case.objects.get(pk=case.pk).status == S.APPRAISAL
-
-
-def test_no_gate_when_the_campaign_has_no_such_round(cases, crew, launched):
-    launched.publicity_rounds = 0
-    launched.save()
-    case = at_appraisal(cases[0], crew)
-    assert case_advance(case=case, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
 
 
 def test_round_two_gates_town_pass_and_district_approval(cases, crew, launched, village_a, town_officer):

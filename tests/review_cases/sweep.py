@@ -114,3 +114,76 @@ def notice_case(w) -> dict:
             updated_by=w.team_member_b,
         )
     return {"pk": case.pk}
+
+
+# --- Decision notices and complaints (issue 15): a refused application of household_b ---------------
+
+
+def _refused(w) -> Case:
+    from datetime import timedelta
+
+    from review.models import DecisionNotice
+
+    found = Case.objects.filter(household=w.household_b, kind=Case.Kind.APPLICATION, status=Status.DONE).first()
+    if found is None:
+        found = Case.objects.create(
+            household=w.household_b,
+            kind=Case.Kind.APPLICATION,
+            team=w.team_b,
+            status=Status.DONE,
+            outcome=Outcome.REFUSE,
+            closed_at=timezone.now(),
+        )
+        today = timezone.localdate()
+        DecisionNotice.objects.create(
+            case=found,
+            household=w.household_b,
+            kind=DecisionNotice.Kind.REFUSE,
+            decided_on=today - timedelta(days=1),
+            reasons="扫描用理由",
+            due_days=3,
+            due_on=today + timedelta(days=3),
+            created_by=w.town_officer,
+        )
+    return found
+
+
+def notice(w) -> dict:
+    return {"pk": _refused(w).decision_notice.pk}
+
+
+def reasons_payload(w, fields: dict) -> dict:
+    return {"reasons": "越权修改的理由"}
+
+
+def delivery_payload(w, fields: dict) -> dict:
+    return {"delivered_on": timezone.localdate().isoformat(), "method": "当面", "recipient": "越权签收"}
+
+
+def refused_case(w) -> dict:
+    return {"pk": _refused(w).pk}
+
+
+def complaint_payload(w, fields: dict) -> dict:
+    return {"kind": "申诉", "received_on": timezone.localdate().isoformat(), "complainant": "越权", "content": "越权"}
+
+
+def complaint(w) -> dict:
+    from review.models import Complaint
+
+    case = _refused(w)
+    found = Complaint.objects.create(
+        case=case,
+        household=w.household_b,
+        kind=Complaint.Kind.COMPLAINT,
+        received_on=timezone.localdate(),
+        complainant="扫描用申请人",
+        content="扫描用",
+        registered_by=w.town_officer,
+        due_on=timezone.localdate(),
+    )
+    return {"pk": found.pk}
+
+
+def handle_payload(w, fields: dict) -> dict:
+    return {"result": "不成立", "reply": "越权答复", "handled_on": timezone.localdate().isoformat()}

@@ -116,6 +116,7 @@ def test_special_case_gets_45_working_days(crew, village_a, town_officer):
     applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)
     case = campaigns.application_create(household=applicant, by=town_officer)
     data = acceptance_data(applied_on=date(2025, 9, 29), accepted_on=date(2025, 9, 30), special_case=True)
+    data["special_case_reason"] = "核对结果需外省协查"
     case = case_advance(case=case, action="accept", by=town_officer, data=data)
     assert case.overall_due == date(2025, 12, 9)
 

@@ -13,6 +13,9 @@ from kanjia.workdays import (
     working_days_between,
 )
 
+# The calendar reads the years the office entered (kanjia.models.HolidayYear).
+pytestmark = pytest.mark.django_db
+
 
 def test_national_day_2025_is_skipped_and_make_up_saturday_counts():
     # Tue 2025-09-30 accepted; 10-01..10-08 are holidays; Sat 10-11 is a make-up workday.

@@ -34,6 +34,6 @@ def copy(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("review", "0006_campaign_records")]
+    dependencies = [("review", "0009_campaign_records")]
 
     operations = [migrations.RunPython(copy, migrations.RunPython.noop)]

@@ -8,6 +8,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archives", "0005_records_and_clues"), ("archives", "0002_seed_document_kinds")]
+    dependencies = [("archives", "0007_records_and_clues"), ("archives", "0002_seed_document_kinds")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
