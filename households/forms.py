@@ -18,6 +18,7 @@ from households import idcard
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import current_id_holders, villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
+from kanjia.forms import query_id
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -290,9 +291,7 @@ def asset_formset(*, data=None, household: Household | None = None) -> forms.Bas
     return factory(data=data, prefix="assets", initial=initial)
 
 
-def income_formset(
-    *, data=None, household: Household | None = None, member_rows: int = 0
-) -> forms.BaseFormSet:
+def income_formset(*, data=None, household: Household | None = None, member_rows: int = 0) -> forms.BaseFormSet:
     """`member_rows`: how many rows the page's member formset shows (used before the first submit)."""
     factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]
@@ -417,7 +416,7 @@ class ListFilterForm(forms.Form):
         self.fields["village"].queryset = villages
         # Groups of the chosen village only: a town-wide list of every group is long and slow to render.
         village = self.data.get("village")
-        chosen = groups.filter(village_id=village) if village and str(village).isdigit() else groups.none()
+        chosen = groups.filter(village_id=village) if query_id(str(village or "")) is not None else groups.none()
         self.fields["group"].queryset = chosen
         self.fields["group"].empty_label = "全部组" if village else "（先选村）"
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"

@@ -1,9 +1,35 @@
 """Form helpers shared by every app."""
 
+import re
 from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+
+# The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER): bigger is never an object.
+ID_MAX = 2**63 - 1
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+def query_id(value: str | None) -> int | None:
+    """An object id from a query string or a form value: ASCII digits within ID_MAX, else None.
+
+    `str.isdigit()` is not enough: it accepts "²" and full-width digits, and any length
+    (issue 16: `?campaign=99999999999999999999` gave a server error).
+    """
+    if not value or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
+
+
+class IdField(forms.IntegerField):
+    """An object id typed into a form: 1 … ID_MAX."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
 
 
 def attach_errors(form: forms.Form, exc: ValidationError, *, on_top: Iterable[str] = ()) -> None:
