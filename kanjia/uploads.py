@@ -49,3 +49,42 @@ def check_upload(file, *, max_size: int, allowed: tuple[FileType, ...] = FILE_TY
         names = "、".join(t.label for t in allowed)
         raise ValidationError(f"只能上传 {names} 文件（按文件内容识别，改扩展名无效）。")
     return found
+
+
+# --- Photos re-encoded (Pillow): nothing of the original file but its pixels is kept ------------------
+
+PHOTO_MAX_SIDE = 2400
+PHOTO_MAX_PIXELS = 40_000_000
+
+
+def reencode_image(file, *, max_size: int, name: str = "photo.jpg", max_side: int = PHOTO_MAX_SIDE):
+    """Decode an uploaded photo fully and write its pixels again as a new JPEG.
+
+    EXIF (GPS position, phone model, time), XMP, ICC and comments are not carried
+    over: the new file is made from the pixels only. Refuses (ValidationError, in
+    Chinese) what is not a JPEG/PNG by content, cannot be decoded, or is a
+    decompression bomb. Returns a Django `ContentFile` named `name`.
+    """
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps
+
+    check_upload(file, max_size=max_size, allowed=IMAGE_TYPES)
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise ValidationError("照片像素过多，请用手机重新拍摄。")
+            image.load()
+            # Turn it upright as the phone meant it; the orientation tag itself is dropped.
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except ValidationError:
+        raise
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
+        raise ValidationError("照片文件已损坏或不是有效的图片，请重新拍摄。") from error
+    upright.thumbnail((max_side, max_side))
+    out = io.BytesIO()
+    upright.save(out, format="JPEG", quality=85, optimize=True)
+    file.seek(0)
+    return ContentFile(out.getvalue(), name=name)
