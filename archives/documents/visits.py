@@ -1,8 +1,9 @@
 """A phone's visit photos in the household's bag (registered with review.visits.hooks).
 
-Each photo is decoded and written again without metadata (`kanjia.uploads.reencode_image`:
-no GPS, no EXIF), then filed through `archives.documents.services.document_upload`
-(content check, random name, retention) as 入户调查照片 (a team's 入户调查) or
+Each photo must be a JPEG or PNG that decodes completely; it is written again without
+metadata (`kanjia.uploads.clean_upload`: no GPS, no EXIF), then filed through
+`archives.documents.services.document_upload` (content check, random name, retention)
+as 入户调查照片 (a team's 入户调查) or
 抽查走访照片 (the district's 听查看访), inside the transaction that applies the form.
 """
 
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from archives.documents.services import MAX_SIZE, document_path, document_upload
 from archives.models import Document, DocumentKind
 from archives.models.documents import STAGES
-from kanjia.uploads import reencode_image
+from kanjia.uploads import IMAGE_TYPES, clean_upload
 
 KINDS = {"入户调查": "入户调查照片", "听查看访": "抽查走访照片"}
 
@@ -28,7 +29,8 @@ def file_visit_photos(*, kind: str, household, case, files: Sequence, note: str,
     try:
         for number, file in enumerate(files, start=1):
             try:
-                clean = reencode_image(file, max_size=MAX_SIZE, name=f"{name}-{number}.jpg")
+                file_type, clean = clean_upload(file, max_size=MAX_SIZE, allowed=IMAGE_TYPES)
+                clean.name = f"{name}-{number}{file_type.extension}"
             except ValidationError as error:
                 raise ValidationError(f"第{number}张照片：{'；'.join(error.messages)}") from error
             created.append(
