@@ -14,7 +14,7 @@
     login: body.dataset.login,
     logout: body.dataset.logout,
   };
-  const CACHE = "kanjia-visits-shell-v1";
+  const CACHE = "kanjia-visits-shell-v2";
   const WIPE_AFTER_MS = 7 * 24 * 3600 * 1000;
   const PHOTO_MAX_SIDE = 1600;
   const $ = (id) => document.getElementById(id);

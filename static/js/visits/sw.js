@@ -4,7 +4,7 @@
 // the page (static/js/visits/app.js) while online and logged in. Everything else
 // (session, download, sync) is not touched here and goes to the network from the
 // page itself, so an offline phone makes no request the person did not ask for.
-const CACHE = "kanjia-visits-shell-v1";
+const CACHE = "kanjia-visits-shell-v2";
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -18,7 +18,7 @@ self.addEventListener("fetch", (event) => {
   if (!(url.pathname === scope || url.pathname.startsWith("/static/"))) return;
   event.respondWith(
     caches.open(CACHE).then((cache) =>
-      cache.match(request, { ignoreSearch: request.mode === "navigate" }).then((found) => {
+      cache.match(request, { ignoreSearch: request.mode === "navigate", ignoreVary: true }).then((found) => {
         if (found) return found;
         // Not in the cache: the network, as without a service worker.
         return fetch(request);
