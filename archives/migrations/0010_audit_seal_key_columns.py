@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archives', '0008_seed_record_kinds'),
+        ('archives', '0009_visit_photo_kinds'),
     ]
 
     operations = [
