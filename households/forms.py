@@ -18,7 +18,7 @@ from households import idcard
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import current_id_holders, villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
-from kanjia.forms import query_id
+from kanjia.forms import bound_integers, query_id
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,7 +41,15 @@ class StyledMixin:
 
 
 class NoModelValidation:
-    """The services validate and build the instances; the form must not touch them."""
+    """The services validate and build the instances; the form must not touch them.
+
+    Model validation never runs, so integer fields get their columns' bounds here
+    (an asset quantity of 10^23 was a server error, issue 16).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        bound_integers(self)
 
     def _post_clean(self) -> None:
         pass

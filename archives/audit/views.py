@@ -72,6 +72,8 @@ def audit_index(request: HttpRequest) -> HttpResponse:
         "archives/audit/index.html",
         {
             "form": form,
+            # The validated id, never the raw query value (issue 16: `?household=abc` was a server error).
+            "household_id": f.household_id,
             "entries": entries,
             "next_link": _next_link(request, entries),
             "export_query": export_query.urlencode(),
