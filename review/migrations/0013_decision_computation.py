@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0011_recheck_trigger_supplement'),
+        ('review', '0012_recheck_trigger_supplement'),
     ]
 
     operations = [

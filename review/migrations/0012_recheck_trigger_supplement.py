@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0010_copy_leadership'),
+        ('review', '0011_visits'),
     ]
 
     operations = [
