@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0005_household_list_order_index'),
+        ('households', '0006_id_conflicts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
