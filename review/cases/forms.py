@@ -282,3 +282,37 @@ class ApplicationForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.filter(launched_at__isnull=False).order_by("-scope_date")
+
+
+UNSIGNED_CHOICES = [("", "不限"), ("1", "登记表未签齐"), ("me", "登记表待我签字")]
+
+
+class CaseFilterForm(StyledForm):
+    """The case list's filters (GET): every one optional; unknown values are ignored, not errors."""
+
+    campaign = forms.ModelChoiceField(label="专项行动", required=False, queryset=Campaign.objects.none())
+    status = forms.ChoiceField(label="环节", required=False)
+    village = forms.ModelChoiceField(label="村(社区)", required=False, queryset=None)
+    team = forms.ModelChoiceField(label="清理小组", required=False, queryset=None)
+    outcome = forms.ChoiceField(label="结果", required=False)
+    overdue = forms.BooleanField(label="逾期", required=False)
+    flags = forms.BooleanField(label="有待核实的重点复核标记", required=False)
+    objection = forms.BooleanField(label="有异议", required=False)
+    unsigned = forms.ChoiceField(label="清理核实登记表", required=False, choices=UNSIGNED_CHOICES)
+    mine = forms.BooleanField(label="只看待我办理的", required=False)
+
+    def __init__(self, *args, campaigns, villages, teams, extra: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+        self.fields["village"].queryset = villages
+        self.fields["team"].queryset = teams
+        self.fields["status"].choices = [("", "全部环节"), *Case.Status.choices]
+        self.fields["outcome"].choices = [("", "不限"), *Case.Outcome.choices]
+        for name, label in extra.items():
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+        self.style()
+
+    def filters(self) -> dict:
+        """The valid filters only: a stale link (a team or village no longer visible) drops that filter."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
