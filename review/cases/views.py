@@ -19,6 +19,7 @@ from kanjia.worklists import work_items
 from review.cases import campaigns as campaign_services
 from review.cases import workflow
 from review.cases.forms import ApplicationForm, CampaignForm, CaseFilterForm, ReasonForm, ReturnForm, stage_form
+from review.cases.nextstep import next_step
 from review.cases.selectors import (
     OPEN_STATUSES,
     campaign_dashboard,
@@ -194,6 +195,10 @@ def _stage_transitions(case: Case, user) -> tuple[str | None, list, dict]:
 
 def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=None, reason_form=None) -> HttpResponse:
     name, advancing, others = _stage_transitions(case, request.user)
+    step = next_step(case=case, user=request.user)
+    if step is not None and step.blocked:
+        # A button that cannot succeed now is not offered; the 下一步 panel says why.
+        advancing = [(a, t) for a, t in advancing if a != step.action]
     if name and form is None:
         form = stage_form(name, case, initial=_initial(case, name, _record(case, name)))
     household = case.household
@@ -209,6 +214,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         return_form = ReturnForm(targets=workflow.return_targets(case=case, transition=return_transition))
     context = {
         "case": case,
+        "step": step,
         "household": household,
         "members": members,
         "open_flags": household.flags.filter(disposition=ReviewFlag.Disposition.PENDING),
