@@ -163,3 +163,15 @@ def test_village_and_town_report(
     assert ["甲村", 2, 1, 4, 3, 75] in [[c.value for c in row] for row in workbook["完整率汇总"].iter_rows()]
     details = [[c.value for c in row] for row in workbook["缺项明细"].iter_rows()]
     assert any(row[2] == "张甲" and row[-1] == "低保证" for row in details)
+
+
+def test_the_case_list_filters_cases_missing_documents(client, pipeline, case, kinds, town_officer):
+    from review.cases.selectors import case_list_url
+
+    other = Case.objects.create(household=HouseholdFactory(village=case.household.village), kind=Case.Kind.RECHECK)
+    for name in ["诚信承诺书", "家庭经济状况核对授权书"]:
+        file(other.household, kinds[name], town_officer, case=other)
+    client.force_login(town_officer)
+    page = client.get(case_list_url(documents=1)).content.decode()
+    assert "档案缺项" in page and "共 1 件" in page
+    assert f">#{case.pk}<" in page and f">#{other.pk}<" not in page

@@ -58,6 +58,8 @@ class Walk:
         page.click("button[type=submit]")
         page.wait_for_load_state()
         assert page.url.rstrip("/") == self.url, page.url
+        number = len(self.steps) + 1
+        page.screenshot(path=os.path.join(self.dir, f"clerk-path-{number:02d}-{name}-0-home.png"))
         self.current = {"step": name, "who": user.get_full_name(), "start": self.loads}
 
     def end(self) -> None:
@@ -74,7 +76,8 @@ class Walk:
     def work(self, action: str) -> None:
         """From the home page's worklist: the item `action` (its link), then the case if a list opens."""
         items = self.page.get_by_test_id("work-item-link").filter(has_text=action)
-        assert items.count(), f"“{action}” is not on the worklist: {self.page.get_by_test_id('work-items').inner_text()}"
+        shown = self.page.get_by_test_id("work-items").inner_text()
+        assert items.count(), f"“{action}” is not on the worklist: {shown}"
         self.follow(items)
 
     def open_case(self, case: Case) -> None:
