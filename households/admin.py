@@ -1,8 +1,14 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from households import idcard, models
 from households.hooks import households_changed
+from households.services import member_id_reveal
 
 
 class TellsListeners:
@@ -58,9 +64,9 @@ class PropertyRuleAdmin(SimpleHistoryAdmin):
     list_filter = ["town", "kind", "active"]
 
 
-# Registry data. System administrators see ID numbers and bank accounts masked
-# like everyone else: the full number is shown (and logged) only on the
-# household page, to users with the reveal permission.
+# Registry data. System administrators see ID numbers, phones and bank accounts
+# masked like everyone else (kanjia.admin masks every admin); a full ID number
+# is shown only to users with the reveal permission, and logged, as in the app.
 
 
 class MemberInline(admin.TabularInline):
@@ -78,18 +84,15 @@ class MemberInline(admin.TabularInline):
 
 @admin.register(models.Household)
 class HouseholdAdmin(TellsListeners, SimpleHistoryAdmin):
+    # phone and bank_account are masked and read-only here (kanjia.admin); they change on the household page.
     list_display = ["id", "head_name", "village", "group", "area", "status", "covered_persons", "base_amount"]
     list_filter = ["status", "area", "village"]
     list_select_related = ["village", "group"]
     search_fields = ["head_name"]
-    exclude = ["bank_account", "head"]
-    readonly_fields = ["masked_account", "version"]
+    exclude = ["head"]
+    readonly_fields = ["version"]
     raw_id_fields = ["group", "category"]
     inlines = [MemberInline]
-
-    @admin.display(description="银行账号")
-    def masked_account(self, obj: models.Household) -> str:
-        return idcard.mask(obj.bank_account)
 
     def household_ids(self, obj: models.Household) -> list[int]:
         return [obj.pk]
@@ -97,16 +100,38 @@ class HouseholdAdmin(TellsListeners, SimpleHistoryAdmin):
 
 @admin.register(models.Member)
 class MemberAdmin(TellsListeners, SimpleHistoryAdmin):
-    list_display = ["name", "masked_id", "sex", "birth_date", "relation", "household", "covered"]
+    # id_number is shown masked (kanjia.admin); 查看完整号码 goes through member_id_reveal, as in the app.
+    list_display = ["name", "id_number", "sex", "birth_date", "relation", "household", "covered"]
     list_select_related = ["household__village"]
     search_fields = ["name"]
-    exclude = ["id_number"]
-    readonly_fields = ["masked_id"]
+    readonly_fields = ["reveal_link"]
     raw_id_fields = ["household"]
 
-    @admin.display(description="身份证号码")
-    def masked_id(self, obj: models.Member) -> str:
-        return idcard.mask(obj.id_number)
+    @admin.display(description="完整身份证号码")
+    def reveal_link(self, obj: models.Member) -> str:
+        if obj.pk is None:
+            return ""
+        url = reverse("admin:households_member_reveal_id", args=[obj.pk])
+        return format_html('<a href="{}">查看完整号码（需权限，留痕）</a>', url)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.reveal_id_view)
+        return [path("<int:pk>/reveal-id/", view, name="households_member_reveal_id"), *super().get_urls()]
+
+    def reveal_id_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET asks, POST reveals: the same permission and access-log row as the household page."""
+        member = get_object_or_404(models.Member.objects.select_related("household"), pk=pk)
+        if not request.user.has_perm("households.reveal_id_number"):
+            raise PermissionDenied("您没有查看完整身份证号码的权限。")
+        number = member_id_reveal(member=member, by=request.user, request=request) if request.method == "POST" else ""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"查看 {member.name} 的完整身份证号码",
+            "member": member,
+            "number": number,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/households/member_reveal.html", context)
 
     def household_ids(self, obj: models.Member) -> list[int]:
         return [obj.household_id]

@@ -46,6 +46,17 @@ class NoModelValidation:
         pass
 
 
+class GroupSelect(forms.Select):
+    """组 options carry their village (data-village); static/js/app.js shows only the chosen village's groups."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None) -> dict:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-village"] = str(instance.village_id)
+        return option
+
+
 class HouseholdForm(StyledMixin, NoModelValidation, forms.ModelForm):
     start_month = forms.DateField(
         label="纳入保障年月",
@@ -74,6 +85,9 @@ class HouseholdForm(StyledMixin, NoModelValidation, forms.ModelForm):
         self.fields["village"].queryset = villages
         self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages).select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
+        self.fields["group"].widget = GroupSelect(
+            choices=self.fields["group"].choices, attrs={"data-filter-by": self.add_prefix("village")}
+        )
         # A deactivated category stays selectable for a household that already has it,
         # so that saving the household does not silently drop it.
         self.fields["category"].queryset = Category.objects.filter(Q(active=True) | Q(pk=self.instance.category_id))
@@ -290,9 +304,7 @@ def asset_formset(*, data=None, household: Household | None = None) -> forms.Bas
     return factory(data=data, prefix="assets", initial=initial)
 
 
-def income_formset(
-    *, data=None, household: Household | None = None, member_rows: int = 0
-) -> forms.BaseFormSet:
+def income_formset(*, data=None, household: Household | None = None, member_rows: int = 0) -> forms.BaseFormSet:
     """`member_rows`: how many rows the page's member formset shows (used before the first submit)."""
     factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from households import idcard
 from households.flags import evaluate_flags
 from households.hooks import households_changed
 from households.models import Asset, Household, IncomeItem, Member
 from households.selectors import current_id_holders
+from kanjia.access import log_access
+from kanjia.models import AccessLog
 
 HOUSEHOLD_FIELDS = frozenset(
     {"village", "group", "address", "area", "category", "phone", "bank_name", "bank_account", "start_month"}
@@ -224,3 +227,21 @@ def _save(*, household: Household, data: HouseholdInput, by) -> Household:
     household.covered_persons = sum(1 for m in members if m.covered and not m.died_on and not m.moved_out_on)
     household.save()
     return household
+
+
+def member_id_reveal(*, member: Member, by: AbstractBaseUser, request: HttpRequest | None = None) -> str:
+    """A full ID number for a user holding `households.reveal_id_number`, one access-log row per reveal.
+
+    The household page and the admin both reveal through here (same permission, same log row).
+    """
+    if not by.has_perm("households.reveal_id_number"):
+        raise PermissionDenied("您没有查看完整身份证号码的权限。")
+    log_access(
+        request=request,
+        user=by,
+        action=AccessLog.Action.REVEAL_ID,
+        obj=member,
+        village_id=member.household.village_id,
+        detail=f"查看成员 {member.name} 的完整身份证号",
+    )
+    return member.id_number

@@ -18,10 +18,8 @@ from households.flags import dispose_flag, raise_manual_flag
 from households.history import household_changes
 from households.models import Household, ReviewFlag
 from households.policy.selectors import can_view_policy
-from households.services import household_create, household_update
-from kanjia.access import log_access
+from households.services import household_create, household_update, member_id_reveal
 from kanjia.middleware import reads_only
-from kanjia.models import AccessLog
 
 PAGE_SIZE = 50
 NO_CHANGE = "您只能查阅此户，没有修改权限（仅负责该村的清理小组和镇民政办可以修改）。"
@@ -121,16 +119,7 @@ def member_reveal_id(request: HttpRequest, pk: int, member_pk: int) -> HttpRespo
     member = get_object_or_404(
         selectors.members_visible_to(user=request.user).select_related("household"), pk=member_pk, household_id=pk
     )
-    if not request.user.has_perm("households.reveal_id_number"):
-        raise PermissionDenied("您没有查看完整身份证号码的权限。")
-    log_access(
-        request=request,
-        user=request.user,
-        action=AccessLog.Action.REVEAL_ID,
-        obj=member,
-        village_id=member.household.village_id,
-        detail=f"查看成员 {member.name} 的完整身份证号",
-    )
+    member_id_reveal(member=member, by=request.user, request=request)
     template = "households/_revealed_id.html" if request.headers.get("HX-Request") else "households/revealed.html"
     return render(request, template, {"member": member})
 

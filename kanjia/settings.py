@@ -228,6 +228,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+# Files browsers ask for at the site root (/favicon.ico), served by WhiteNoise without a login.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Uploaded documents live outside any public URL and are served by a view that
 # checks village scope (see archives). There is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

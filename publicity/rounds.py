@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from households.models import Village
 from kanjia import roles
-from kanjia.uploads import HEAD, IMAGE_TYPES, FileType, check_upload, detect_type
+from kanjia.uploads import HEAD, IMAGE_TYPES, FileType, clean_upload, detect_type
 from publicity.hooks import posting_photo_recorded
 from publicity.models import Objection, PublicityRound, RoundCase, RoundSetting
 from review.cases.workflow import RETURN, TransitionError, case_advance
@@ -304,10 +304,11 @@ def round_record_posting(
         errors["posted_on"] = "张贴日期不能晚于今天。"
     if not place.strip():
         errors["posted_place"] = "请填写张贴地点。"
-    photo_type = None
+    photo_type = clean = None
     if photo is not None:
         try:
-            photo_type = check_upload(photo, max_size=PHOTO_MAX_SIZE, allowed=IMAGE_TYPES)
+            # Decoded and re-encoded without metadata (the GPS of the board), see kanjia/uploads.py.
+            photo_type, clean = clean_upload(photo, max_size=PHOTO_MAX_SIZE, allowed=IMAGE_TYPES)
         except ValidationError as error:
             errors["posted_photo"] = error.messages[0]
     if errors:
@@ -319,7 +320,7 @@ def round_record_posting(
             locked.posted_on, locked.posted_place, locked.posted_by = posted_on, place.strip(), by
             if photo_type is not None:
                 # Our name (random hex + the sniffed type's extension), never the uploaded one.
-                locked.posted_photo.save(secrets.token_hex(16) + photo_type.extension, photo, save=False)
+                locked.posted_photo.save(secrets.token_hex(16) + photo_type.extension, clean, save=False)
                 saved = locked.posted_photo.name
             _save(locked, by)
             locked.posting_notes = posting_photo_recorded(round=locked, by=by) if saved else []

@@ -8,9 +8,13 @@ class ReviewConfig(AppConfig):
     def ready(self) -> None:
         from households.hooks import on_households_changed
         from households.selectors import register_grant_condition
+        from review import labels
         from review.cases import workflow
         from review.relatives import services as relatives
         from review.teams import selectors
+
+        # Names for the audit pages (kanjia.labels): 专项行动《…》, actions in Chinese, the 月上报 as lines.
+        labels.register()
 
         # A team's village grants count only while the team is within its active dates.
         register_grant_condition(selectors.grant_in_force)

@@ -29,8 +29,7 @@ from review.models import Campaign, Case, CaseStep, ReviewTeam, Staff, TeamMembe
 from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory, VillageGroupFactory
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.samples import PDF
 
 
 def gates_on(settings) -> None:

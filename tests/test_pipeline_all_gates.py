@@ -241,7 +241,7 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
     assert (household.status, household.base_amount) == (Household.Status.ACTIVE, NEW_AMOUNT)
     assert DistrictApproval.objects.get(case=case).effective_month == effective
     assert household.history.latest().history_change_reason == (
-        f"区审批：调整（案件#{case.pk}，{effective:%Y年%m月}起执行）"
+        f"区审批：调整（{case.get_kind_display()}案件 {case.pk}号，{effective:%Y年%m月}起执行）"
     )
 
     # One CaseStep per transition, refusals left none.

@@ -20,11 +20,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractHour
+from django.utils import timezone
 
 from archives.audit.seals import audit_tables
 from archives.models import Clue
 from households import idcard
 from households.models import Household, Member, ReviewFlag
+from kanjia import labels
 from kanjia.models import AccessLog
 from review.models import (
     Acceptance,
@@ -133,40 +135,84 @@ def _scope(model, f: Filters) -> Q | None:
     return q
 
 
-def _display(model, name: str, value, users: dict) -> str:
+@dataclass
+class Names:
+    """What a page of entries refers to, looked up in bulk: users, and every other foreign key by model."""
+
+    users: dict[int, str] = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)  # model -> {pk: label}
+
+    def of(self, model, pk) -> str:
+        if model is get_user_model():
+            return self.users.get(pk) or labels.labels_for(model, [pk]).get(pk, "（空）")
+        found = self.objects.get(model, {})
+        if pk not in found:  # not gathered beforehand (e.g. an m2m list): look it up now
+            found.update(labels.labels_for(model, [pk]))
+            self.objects[model] = found
+        return found.get(pk, "（空）")
+
+
+def _gather(source, rows: list, names: Names) -> None:
+    """Collect every foreign key value in `rows` and label them: one query per related model."""
+    wanted: dict = {}
+    for f in source._meta.concrete_fields:
+        if not f.is_relation or f.related_model is get_user_model() or f.attname in SKIP:
+            continue
+        for row in rows:
+            value = getattr(row, f.attname, None)
+            if value is not None:
+                wanted.setdefault(f.related_model, set()).add(value)
+    for model, pks in wanted.items():
+        missing = pks - set(names.objects.get(model, {}))
+        if missing:
+            names.objects.setdefault(model, {}).update(labels.labels_for(model, missing))
+
+
+def _display(model, name: str, value, names: Names) -> str:
     if value is None or value == "":
         return "（空）"
     if any(word in name for word in MASKED_WORDS):
         return idcard.mask(str(value))
     try:
         f = model._meta.get_field(name)
-    except FieldDoesNotExist:  # a field renamed since: show the raw value
-        return str(value)
+    except FieldDoesNotExist:  # a field renamed since: show the value as it is
+        return labels.plain(value)
     if f.many_to_many and isinstance(value, list):
         # A tracked m2m field (e.g. 调查人员): diff_against gives the through rows as dicts.
         ids = [row.get(f.m2m_reverse_field_name()) for row in value]
         if f.related_model is get_user_model():
-            users = {**_user_names(i for i in ids if i not in users), **users}
-            return "、".join(users.get(i, f"#{i}") for i in ids) or "（空）"
-        return "、".join(f"#{i}" for i in ids) or "（空）"
-    if f.is_relation and f.related_model is get_user_model():
-        return users.get(value, f"#{value}")
+            names.users.update(_user_names(i for i in ids if i not in names.users))
+        return "、".join(names.of(f.related_model, i) for i in ids) or "（空）"
     if f.is_relation:
-        return f"#{value}"
+        return names.of(f.related_model, value)
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    coded = labels.code_label(model, name, value)
+    if coded is not None:
+        return coded
+    if isinstance(value, dict | list):
+        return "；".join(f"{k}：{v}" if k else v for k, v in labels.structured(value))
+    return labels.plain(value)
 
 
-def _verbose(model, name: str) -> str:
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        return name
+def _diffs(model, name: str, old, new, names: Names) -> list[Diff]:
+    """One line per changed field; a structured field (月上报 figures, a flag's source) as labelled lines."""
+    title = labels.field_name(model, name)
+    formatter = labels.formatter_for(model, name)
+    if formatter is None:
+        before_text = "" if old is _NEW else _display(model, name, old, names)
+        return [Diff(title, before_text, _display(model, name, new, names))]
+    before = dict(formatter(old)) if old not in (_NEW, None, "") else {}
+    after = dict(formatter(new)) if new not in (None, "") else {}
+    out = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        if before.get(key) != after.get(key):
+            line = f"{title}·{key}" if key else title
+            out.append(Diff(line, before.get(key, "" if old is _NEW else "（空）"), after.get(key, "（空）")))
+    return out
+
+
+_NEW = object()  # "no previous value": a creation shows new values only
 
 
 def _history_entries(model, f: Filters, limit: int) -> list[Entry]:
@@ -208,7 +254,9 @@ def history_to_entries(model, rows: list) -> list[Entry]:
     older = model.objects.in_bulk(prev_ids) if prev_ids else {}
     previous = {r.history_id: older[r.prev_hid] for r in rows if getattr(r, "prev_hid", None) in older}
     user_ids = {r.history_user_id for r in rows if r.history_user_id}
-    names = _user_names(user_ids | _user_fk_values(source, rows, previous))
+    names = Names(users=_user_names(user_ids | _user_fk_values(source, rows, previous)))
+    _gather(source, [*rows, *previous.values()], names)
+    objects = _object_labels(source, rows)
     fields = [f for f in source._meta.concrete_fields if f.attname not in SKIP and f.name not in SKIP]
     entries = []
     for row in rows:
@@ -218,26 +266,20 @@ def history_to_entries(model, rows: list) -> list[Entry]:
             for change in delta.changes:
                 if change.field in ("updated_at", "version"):
                     continue
-                diffs.append(
-                    Diff(
-                        _verbose(source, change.field),
-                        _display(source, change.field, change.old, names),
-                        _display(source, change.field, change.new, names),
-                    )
-                )
+                diffs += _diffs(source, change.field, change.old, change.new, names)
         elif row.history_type == "+":
             for f in fields:
                 value = getattr(row, f.attname)
                 if value not in (None, "", False) and f.name not in ("id", "created_at", "updated_at"):
-                    diffs.append(Diff(str(f.verbose_name), "", _display(source, f.name, value, names)))
+                    diffs += _diffs(source, f.name, _NEW, value, names)
         entries.append(
             Entry(
                 when=row.history_date,
                 kind=row.history_type,
                 source=str(source._meta.verbose_name),
-                label=_label(source, row),
+                label=objects.get(row.history_id) or labels.label_of(row),
                 user_id=row.history_user_id,
-                user=names.get(row.history_user_id, "系统") if row.history_user_id else "系统",
+                user=names.users.get(row.history_user_id, "系统") if row.history_user_id else "系统",
                 reason=row.history_change_reason or "",
                 diffs=diffs,
                 key=f"{model._meta.db_table}:{row.history_id}",
@@ -267,17 +309,17 @@ def _user_names(ids: Iterable[int]) -> dict[int, str]:
     return {u.pk: (u.get_full_name() or u.username) for u in users}
 
 
-def _label(source, row) -> str:
-    object_id = getattr(row, source._meta.pk.attname)
-    for attr in ("head_name", "name", "relative_name", "staff_name"):
-        value = getattr(row, attr, None)
-        if value:
-            return f"{source._meta.verbose_name} #{object_id} {value}"
-    if hasattr(row, "household_id"):
-        return f"{source._meta.verbose_name} #{object_id}（低保户#{row.household_id}）"
-    if hasattr(row, "case_id"):
-        return f"{source._meta.verbose_name} #{object_id}（案件#{row.case_id}）"
-    return f"{source._meta.verbose_name} #{object_id}"
+def _object_labels(source, rows: list) -> dict[int, str]:
+    """{history_id: the object's name}: from the live object (bulk), else from the row itself (deleted)."""
+    pk = source._meta.pk.attname
+    live = labels.labels_for(source, {getattr(r, pk) for r in rows})
+    out = {}
+    for row in rows:
+        text = live.get(getattr(row, pk), "")
+        if row.history_type == "-" or text.startswith(f"{labels.verbose(source)}（已删除"):
+            text = labels.label_of(row)  # the object is gone: name it as it was
+        out[row.history_id] = text
+    return out
 
 
 def _access_entries(f: Filters, limit: int) -> list[Entry]:
@@ -300,20 +342,43 @@ def _access_entries(f: Filters, limit: int) -> list[Entry]:
         qs = qs.filter(at__lt=f.until)
     if f.before:
         qs = qs.filter(at__lt=f.before)
+    logs = list(qs.order_by("-at", "-id")[:limit])
     return [
         Entry(
             when=a.at,
             kind="access",
             source="敏感信息访问",
-            label=f"{a.get_action_display()} {a.object_type} #{a.object_id}".strip(),
+            label=label,
             user_id=a.user_id,
             user=a.user.get_full_name() or a.user.username,
             ip=a.ip,
             reason=a.detail,
             key=f"{AccessLog._meta.db_table}:{a.pk}",
         )
-        for a in qs.order_by("-at", "-id")[:limit]
+        for a, label in zip(logs, _access_labels(logs), strict=True)
     ]
+
+
+def _access_labels(logs: list[AccessLog]) -> list[str]:
+    """查看完整身份证号：成员 张三（胡石桥村 3组）; a log naming no object says what was done (导出 …)."""
+    wanted: dict = {}
+    for a in logs:
+        model = labels.model_for(a.object_type)
+        if model is not None and a.object_id:
+            wanted.setdefault(model, set()).add(a.object_id)
+    found = {model: labels.labels_for(model, ids) for model, ids in wanted.items()}
+    out = []
+    for a in logs:
+        model = labels.model_for(a.object_type)
+        name = ""
+        if model is not None and a.object_id:
+            objects = found.get(model, {})
+            name = next((text for pk, text in objects.items() if str(pk) == a.object_id), "")
+        elif a.object_type:
+            name = a.object_type
+        action = a.get_action_display()
+        out.append(f"{action}：{name}" if name else (f"{action}：{a.detail}" if a.detail else action))
+    return out
 
 
 def _login_entries(f: Filters, limit: int) -> list[Entry]:
@@ -332,17 +397,21 @@ def _login_entries(f: Filters, limit: int) -> list[Entry]:
         qs = qs.filter(attempt_time__lt=f.until)
     if f.before:
         qs = qs.filter(attempt_time__lt=f.before)
+    logins = list(qs.order_by("-attempt_time", "-id")[:limit])
+    users = get_user_model().objects.filter(username__in={r.username for r in logins})
+    people = {u.get_username(): labels.user_label(u) for u in users.only("username", "first_name", "last_name")}
     return [
         Entry(
             when=r.attempt_time,
             kind="login",
             source="登录",
-            label=f"登录 {r.username}" + (f"（{r.logout_time:%H:%M} 退出）" if r.logout_time else ""),
-            user=r.username,
+            label=f"登录 {people.get(r.username, r.username)}"
+            + (f"（{timezone.localtime(r.logout_time):%H:%M} 退出）" if r.logout_time else ""),
+            user=people.get(r.username, r.username),
             ip=r.ip_address or "",
             key=f"axes_accesslog:{r.pk}",
         )
-        for r in qs.order_by("-attempt_time", "-id")[:limit]
+        for r in logins
     ]
 
 

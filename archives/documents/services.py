@@ -29,7 +29,7 @@ from archives.models.documents import STAGES
 from households.models import Household
 from households.selectors import households_changeable_by
 from kanjia import roles
-from kanjia.uploads import FILE_TYPES, check_upload
+from kanjia.uploads import FILE_TYPES, clean_upload
 
 MAX_SIZE = 20 * 1024 * 1024
 APPROVAL_YEARS = 3
@@ -126,9 +126,10 @@ def document_upload(
         errors["case"] = "所选案件不属于该户。"
     if stage and stage not in dict(STAGES):
         errors["stage"] = "环节不正确。"
-    file_type = None
+    file_type = clean = None
     try:
-        file_type = check_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
+        # Decoded, not sniffed: images are stored re-encoded without metadata (GPS), see kanjia/uploads.py.
+        file_type, clean = clean_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
     except ValidationError as error:
         errors["file"] = error.messages[0]
     if errors:
@@ -144,8 +145,7 @@ def document_upload(
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            file.seek(0)
-            for chunk in file.chunks():
+            for chunk in clean.chunks():
                 written += len(chunk)
                 if written > MAX_SIZE:  # the declared size lied
                     raise ValidationError({"file": "单个文件不能超过 20 MB。"})

@@ -32,7 +32,7 @@ from archives.models.records import PHASES
 from archives.records.locations import box_for
 from households.models import Town
 from kanjia import roles
-from kanjia.uploads import FILE_TYPES, check_upload
+from kanjia.uploads import FILE_TYPES, check_upload, clean_upload
 from review.meetings.services import can_change_meeting
 from review.models import Campaign, Meeting, Outreach
 from review.outreach.services import outreach_refusal
@@ -76,7 +76,8 @@ def default_title(*, meeting: Meeting | None, outreach: Outreach | None, origina
 
 def _store(file: UploadedFile) -> tuple[str, int, str, str]:
     """Write the checked file under a random name; (stored name, size, sha256, content type)."""
-    file_type = check_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
+    # Decoded, not sniffed: images are stored re-encoded without metadata (GPS), see kanjia/uploads.py.
+    file_type, clean = clean_upload(file, max_size=MAX_SIZE, allowed=FILE_TYPES)
     directory = records_dir()
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + file_type.extension
@@ -86,8 +87,7 @@ def _store(file: UploadedFile) -> tuple[str, int, str, str]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            file.seek(0)
-            for chunk in file.chunks():
+            for chunk in clean.chunks():
                 written += len(chunk)
                 if written > MAX_SIZE:  # the declared size lied
                     raise ValidationError("单个文件不能超过 20 MB。")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from households.models import ReviewFlag
 from households.selectors import households_visible_to
 from kanjia import roles
+from kanjia.naturalsort import natural_sorted
 from kanjia.worklists import WorkItem
 from review.models import Campaign, Case, CaseStep, Outcome, Status, TeamMembership
 from review.models.cases import FINAL_STATUSES
@@ -115,9 +116,10 @@ def campaign_dashboard(*, campaign: Campaign, user: User) -> dict:
         .annotate(**_counts())
         .order_by("household__village__order", "household__village_id")
     ]
-    per_team = [
-        _shape(row) for row in cases.values("team_id", "team__name").annotate(**_counts()).order_by("team__name")
-    ]
+    per_team = natural_sorted(
+        (_shape(row) for row in cases.values("team_id", "team__name").annotate(**_counts()).order_by()),
+        key=lambda row: row.get("team__name") or "",
+    )
     totals = _shape(cases.aggregate(**_counts()))
     flags = dict(
         ReviewFlag.objects.filter(

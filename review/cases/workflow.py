@@ -846,7 +846,9 @@ def _apply_outcome(case: Case, by: AbstractBaseUser) -> None:
         household.base_amount = Decimal("0")
         household.extra_amount = Decimal("0")
     household.version += 1
-    household._change_reason = f"区审批：{outcome}（案件#{case.pk}，{approval.effective_month:%Y年%m月}起执行）"
+    household._change_reason = (
+        f"区审批：{outcome}（{case.get_kind_display()}案件 {case.pk}号，{approval.effective_month:%Y年%m月}起执行）"
+    )
     _save(household, by)
     households_changed(household_ids=[household.pk], by=by)
     # 不予纳入, 停保 and 减发 owe the household a written notice with reasons (S21§32, §38).

@@ -88,6 +88,16 @@ def roll(*, town: Town, month: date) -> dict[int, dict]:
     return _roll_rows(latest)
 
 
+def default_month(*, user: User) -> date:
+    """The month a 月上报 form opens on: the last finished month if the registry already existed then,
+    else the current month (a registry loaded this month has no history for the month before: all zeros)."""
+    today = timezone.localdate()
+    previous = month_start(add_months(today, -1))
+    towns = towns_for(user=user)
+    known = Household.history.filter(history_date__lte=_end_of(previous), village__town__in=towns).exists()
+    return previous if known else month_start(today)
+
+
 def decisions(*, town: Town, month: date) -> QuerySet[DistrictApproval]:
     """Approvals decided in `month` (their payment changes from the next month)."""
     return DistrictApproval.objects.filter(

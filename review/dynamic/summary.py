@@ -12,6 +12,7 @@ Charts are SVG built here (bars per village, before/after amounts): no script,
 no style attributes, the same markup on the page and in the PDF.
 """
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from households.models import Household, ReviewFlag
+from kanjia.naturalsort import natural_sorted
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.cases.selectors import cases_visible_to, overdue_q
@@ -221,7 +223,7 @@ def campaign_summary(*, campaign: Campaign, user: User) -> dict:
             line.spot_rectify += conclusion == SpotCheck.Conclusion.RECTIFY
             line.spot_open += conclusion == SpotCheck.Conclusion.RECTIFY and closed_at is None
     village_lines = list(villages.values())
-    team_lines = sorted(teams.values(), key=lambda line: line.name)
+    team_lines = natural_sorted(teams.values(), key=lambda line: line.name)
     return {
         "campaign": campaign,
         "villages": village_lines,
@@ -251,59 +253,109 @@ def _fmt(value) -> str:
     return f"{value:,.0f}" if isinstance(value, Decimal) else str(value)
 
 
+def _nice_step(peak: float, ticks: int = 5) -> float:
+    """A round tick step (1, 2, 2.5 or 5 × 10^k) giving about `ticks` intervals up to `peak`."""
+    raw = max(peak, 1.0) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            step = factor * magnitude
+            return max(step, 1.0)
+    return 10 * magnitude
+
+
+def _tick(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1 or value == 0 else f"{value:g}"
+
+
 def bar_chart(
-    *, title: str, labels: list[str], series: list[tuple[str, list]], height: int = 260, unit: str = ""
+    *,
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list]],
+    unit: str = "",
+    axis_title: str = "",
+    stacked: bool = False,
+    width: int = 640,
 ) -> SafeString:
-    """Grouped vertical bars: one group per label, one bar per series; values on the bars, legend on top."""
-    left, top, bottom = 56, 34, 56
-    # Bars wide enough for their value label; the legend always fits.
-    group = 26 * len(series) + 14
-    width = max(left + group * max(len(labels), 1) + 16, left + 72 * len(series) + 16, 360)
-    plot = height - top - bottom
-    peak = max([float(v) for _, values in series for v in values] + [1.0])
-    bar = (group - 14) / max(len(series), 1)
+    """Horizontal bars, one row per label (村/社区 names stay upright and readable), drawn server-side.
+
+    A fixed width and a height that grows with the rows keep the chart legible in a half-width card
+    and in the A4 PDF alike. Legend on top; value axis with round ticks, gridlines and its title
+    (with the unit) below; values at the bar ends. `stacked` piles the series (复核结果 per village
+    adds up to the cases reviewed); otherwise each series gets its own bar in the row.
+    """
+    rows = max(len(labels), 1)
+    per_row = 22 if stacked else 9 * len(series) + 10
+    left = 16 + 12 * max([len(label) for label in labels] + [2])
+    right, top, bottom = 64, 34, 44
+    plot_w = width - left - right
+    plot_h = rows * per_row
+    height = top + plot_h + bottom
+    totals = (
+        [sum(float(values[j]) for _, values in series) for j in range(len(labels))]
+        if stacked
+        else [float(v) for _, values in series for v in values]
+    )
+    largest = max([*totals, 0.0])
+    step = _nice_step(largest)
+    peak = step * max(math.ceil(largest / step), 1)
+    scale = plot_w / peak
+    base_y = top + plot_h
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="Noto Sans SC, sans-serif" font-size="10">',
+        f'width="{width}" height="{height}" font-family="Noto Sans SC, sans-serif" font-size="11">',
         f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{top + plot}" x2="{width - 8}" y2="{top + plot}" stroke="#555" stroke-width="1"/>',
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" fill="#555">{escape(_fmt_peak(peak, unit))}</text>',
-        f'<text x="{left - 4}" y="{top + plot}" text-anchor="end" fill="#555">0</text>',
     ]
+    # Legend.
     x = left
-    for i, (name, _) in enumerate(series):
+    for name, _ in series:
         color = PALETTE.get(name, "#607d8b")
-        lx = left + i * 72
-        parts.append(f'<rect x="{lx}" y="8" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{lx + 14}" y="17">{escape(name)}</text>')
+        parts.append(f'<rect x="{x}" y="10" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{x + 16}" y="20">{escape(name)}</text>')
+        x += 16 + 12 * len(name) + 18
+    # Value axis: gridlines, ticks, title.
+    tick = 0.0
+    while tick <= peak + 1e-9:
+        tx = left + tick * scale
+        parts.append(f'<line x1="{tx:.1f}" y1="{top}" x2="{tx:.1f}" y2="{base_y}" stroke="#ddd" stroke-width="1"/>')
+        parts.append(f'<text x="{tx:.1f}" y="{base_y + 14}" text-anchor="middle" fill="#444">{_tick(tick)}</text>')
+        tick += step
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base_y}" stroke="#555" stroke-width="1"/>')
+    parts.append(f'<line x1="{left}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#555" stroke-width="1"/>')
+    axis = f"{axis_title}（{unit}）" if unit else axis_title
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" fill="#222">{escape(axis)}</text>'
+    )
+    # Rows.
     for j, label in enumerate(labels):
+        y = top + j * per_row
+        parts.append(
+            f'<text x="{left - 6}" y="{y + per_row / 2 + 4:.1f}" text-anchor="end" fill="#222">{escape(label)}</text>'
+        )
+        bx = float(left)
         for i, (name, values) in enumerate(series):
             value = float(values[j])
-            h = plot * value / peak
-            bx = x + 7 + i * bar
-            by = top + plot - h
+            w = value * scale
             color = PALETTE.get(name, "#607d8b")
+            bar_y, bar_h = (y + 4, per_row - 8) if stacked else (y + 5 + i * 9, 8)
             parts.append(
-                f'<rect x="{bx:.1f}" y="{by:.1f}" width="{max(bar - 2, 2):.1f}" height="{h:.1f}" fill="{color}">'
-                f"<title>{escape(label)} {escape(name)}：{escape(_fmt(values[j]))}</title></rect>"
+                f'<rect x="{bx:.1f}" y="{bar_y:.1f}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
+                f"<title>{escape(label)} {escape(name)}：{escape(_fmt(values[j]))}{escape(unit)}</title></rect>"
             )
-            if value:
+            if stacked:
+                bx += w
+            elif value:
                 parts.append(
-                    f'<text x="{bx + (bar - 2) / 2:.1f}" y="{by - 2:.1f}" text-anchor="middle" font-size="8">'
+                    f'<text x="{left + w + 3:.1f}" y="{bar_y + 7:.1f}" font-size="9" fill="#333">'
                     f"{escape(_fmt(values[j]))}</text>"
                 )
-        cx = x + group / 2
-        parts.append(
-            f'<text x="{cx:.1f}" y="{top + plot + 12}" text-anchor="end" '
-            f'transform="rotate(-35 {cx:.1f} {top + plot + 12})">{escape(label)}</text>'
-        )
-        x += group
+        if stacked:
+            parts.append(
+                f'<text x="{bx + 4:.1f}" y="{y + per_row / 2 + 4:.1f}" fill="#333">{escape(_tick(totals[j]))}</text>'
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
-
-
-def _fmt_peak(peak: float, unit: str) -> str:
-    return f"{peak:,.0f}{unit}"
 
 
 def outcome_chart(lines: list[Line]) -> SafeString:
@@ -317,6 +369,8 @@ def outcome_chart(lines: list[Line]) -> SafeString:
             ("新纳入", [line.admit for line in lines]),
         ],
         unit="户",
+        axis_title="已办结户数",
+        stacked=True,
     )
 
 
@@ -329,6 +383,7 @@ def amount_chart(lines: list[Line]) -> SafeString:
             ("清理后", [line.amount_after for line in lines]),
         ],
         unit="元",
+        axis_title="月保障金",
     )
 
 

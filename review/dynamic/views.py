@@ -209,7 +209,7 @@ def graces(request: HttpRequest) -> HttpResponse:
 def reports(request: HttpRequest) -> HttpResponse:
     if not monthly.can_read_reports(user=request.user):
         raise PermissionDenied("月报由镇民政办生成，区民政局和纪委监察可查阅。")
-    form = MonthForm(request.POST or None, initial={"month": dynamic.add_months(timezone.localdate(), -1)})
+    form = MonthForm(request.POST or None, initial={"month": monthly.default_month(user=request.user)})
     if request.method == "POST":
         if not dynamic.can_manage_dynamic(user=request.user):
             raise PermissionDenied("月报由镇民政办生成。")

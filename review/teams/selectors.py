@@ -16,6 +16,7 @@ from django.utils import timezone
 from households.models import Village
 from households.selectors import GRANT, households_visible_to
 from kanjia import roles
+from kanjia.naturalsort import natural_sorted
 from review.models import ReviewTeam, TeamMembership, TeamVillage
 
 User = AbstractBaseUser | AnonymousUser
@@ -99,27 +100,31 @@ def can_manage_teams(*, user: User) -> bool:
     )
 
 
-def team_list(*, user: User) -> QuerySet[ReviewTeam]:
-    """Teams the user may see, with their leader, active villages and member count (3 queries)."""
+def team_list(*, user: User) -> list[ReviewTeam]:
+    """Teams the user may see, with their leader, active villages and member count (3 queries).
+
+    In natural order (第一组, 第二组 … 第十组), which SQL cannot sort by name.
+    """
     teams = teams_visible_to(user=user)
-    return (
+    rows = (
         _with_period(ReviewTeam.objects.filter(pk__in=teams.values("pk")))
         .select_related("leader", "campaign")
         .annotate(member_count=Count("memberships", distinct=True))
         .prefetch_related(Prefetch("village_links", queryset=_active_links(), to_attr="active_links"))
-        .order_by("name")
     )
+    return natural_sorted(rows, key=lambda team: team.name)
 
 
 def team_detail(*, user: User, pk: int) -> ReviewTeam | None:
     return _with_details(teams_visible_to(user=user)).filter(pk=pk).first()
 
 
-def my_teams(*, user: User) -> QuerySet[ReviewTeam]:
-    """The teams `user` is a member of, with their villages and members."""
+def my_teams(*, user: User) -> list[ReviewTeam]:
+    """The teams `user` is a member of, with their villages and members, in natural order."""
     if not user.is_authenticated or not user.is_active:
-        return ReviewTeam.objects.none()
-    return _with_details(ReviewTeam.objects.filter(memberships__user=user).distinct()).order_by("name")
+        return []
+    teams = _with_details(ReviewTeam.objects.filter(memberships__user=user).distinct())
+    return natural_sorted(teams, key=lambda team: team.name)
 
 
 def village_choices_for_team(*, team: ReviewTeam) -> QuerySet[Village]:

@@ -1,11 +1,9 @@
 """Fixtures for the archive: seeded document kinds, a private MEDIA_ROOT, sample files."""
 
 from decimal import Decimal
-from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from archives.documents.seed import seed_defaults
 from archives.models import ChecklistRequirement, DocumentKind
@@ -13,16 +11,10 @@ from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 
 # The case pipeline's fixtures (a campaign case in village_a driven by team A's crew).
 from tests.review_cases.conftest import campaign, case, crew, household  # noqa: F401
+from tests.samples import PDF, png_bytes  # noqa: F401  real files: uploads are decoded fully
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # A Windows executable's header ("MZ"), as a renamed .pdf would carry it.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
-
-
-def png_bytes() -> bytes:
-    out = BytesIO()
-    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
-    return out.getvalue()
 
 
 def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:

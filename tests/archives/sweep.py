@@ -11,8 +11,7 @@ from django.utils import timezone
 from archives.documents.services import document_upload
 from archives.models import Document, DocumentKind
 from archives.payments.services import roll_generate
-
-PDF = b"%PDF-1.4\n%sweep\n%%EOF\n"
+from tests.samples import PDF
 
 
 class RewindingUpload(SimpleUploadedFile):

@@ -14,6 +14,7 @@ from households.models import Household
 from kanjia import roles
 from tests.archives.conftest import EXE, PDF, png_bytes, upload
 from tests.conftest import make_user
+from tests.samples import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def test_town_office_files_for_every_village(town_officer, household_b, kinds):
     doc = document_upload(
         household=household_b,
         kind=kinds["低保证"],
-        file=upload("z.jpg", b"\xff\xd8\xff\xe0" + b"1" * 20),
+        file=upload("z.jpg", jpeg_bytes()),
         by=town_officer,
     )
     assert doc.content_type == "image/jpeg"

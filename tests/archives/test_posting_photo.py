@@ -19,6 +19,7 @@ from tests.e2e_helpers import travel_back
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.publicity.conftest import at_appraisal
 from tests.review_cases.conftest import district_data, drive
+from tests.samples import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 OTHER_DOCUMENTS = ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "清理核实登记表", "民主评议记录", "镇审核意见"]
@@ -138,7 +139,7 @@ def test_an_inactive_kind_is_not_filed_and_says_so(listed, kinds, town_officer):
         by=town_officer,
         posted_on=timezone.localdate(),
         place="村委会公示栏",
-        photo=SimpleUploadedFile("张贴.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, content_type="image/jpeg"),
+        photo=SimpleUploadedFile("张贴.jpg", jpeg_bytes(), content_type="image/jpeg"),
     )
     assert recorded.posted_photo.name.endswith(".jpg")
     assert recorded.posting_notes == ["“公示照片”材料类别未启用，张贴照片未归入各户档案袋。"]

@@ -31,3 +31,7 @@ def history(village_a, town_officer):
     log_access(request=None, user=town_officer, action=AccessLog.Action.REVEAL_ID, obj=household, detail="查看")
     log_access(request=None, user=town_officer, action=AccessLog.Action.EXPORT, detail="导出")
     return households
+
+
+# The pipeline helpers, for audit pages that show a case's trail (tests/audit/test_plain_chinese.py).
+from tests.review_cases.conftest import campaign, crew  # noqa: E402, F401 - fixtures re-exported

@@ -9,6 +9,7 @@ from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from publicity.models import Objection, PublicityRound
 from review.cases import campaigns
@@ -284,3 +285,10 @@ def test_new_admissions_objection_results_and_overdue_cases(
     assert {k: teams["乙组"][k] for k in expected[village_b.name]} == expected[village_b.name]
     # The application outside the campaign is not one of its cases; the refused one is not 新纳入.
     assert villages["合计"]["案件数"] == len(names_a) + len(admitted) + 2 + 1
+
+
+def test_charts_are_in_the_pdf(finished, town_officer):
+    result = summary.campaign_summary(campaign=finished, user=town_officer)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(summary.summary_pdf(summary=result))).pages)
+    for word in ("已办结户数", "月保障金（元）", "清理前", "清理后", "维持"):
+        assert word in text, word

@@ -1,10 +1,13 @@
 """The posting photo (content check, scoped and logged view) and the policy sheet edited by the 镇民政办."""
 
+from io import BytesIO
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from kanjia.models import AccessLog
 from publicity import policy, rounds
@@ -70,7 +73,9 @@ def test_the_photo_is_shown_on_the_round_page_to_those_who_see_the_village(
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png" and response["Cache-Control"] == "no-store"
-        assert b"".join(response.streaming_content) == PNG
+        # The stored photo is the re-encoded image (no metadata): the same pixels.
+        served = Image.open(BytesIO(b"".join(response.streaming_content)))
+        assert served.tobytes() == Image.open(BytesIO(PNG)).convert(served.mode).tobytes()
     logged = AccessLog.objects.filter(action=AccessLog.Action.DOWNLOAD, detail="公示张贴照片")
     assert logged.count() == 3 and set(logged.values_list("village_id", flat=True)) == {round_one.village_id}
 

@@ -21,12 +21,12 @@ from review.models import Case, Complaint, DecisionNotice, NoticeSetting, Status
 from review.notices import selectors, services
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.review_cases.conftest import district_data, drive
+from tests.samples import PDF
 
 pytestmark = pytest.mark.django_db
 S = Status
 # Wednesday 2026-09-30: three working days later is Saturday 2026-10-10 (National Day, then a make-up Saturday).
 DECIDED = date(2026, 9, 30)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)

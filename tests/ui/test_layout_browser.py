@@ -1,0 +1,111 @@
+"""Layout at the office's screens (1366×768 laptops, 1920×1080 monitors), measured in Chromium.
+
+A table is clipped when it is wider than its box (a scroll bar hides its last columns) or runs past
+the window; the household member table's last columns, 纳入保障 and 备注, must be in view.
+"""
+
+import os
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import HouseholdFactory, MemberFactory, VillageFactory, VillageGroupFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = [(1366, 768), (1920, 1080)]
+
+# Every table on the page: [id or index, its width, its box's width, its right edge, the window's width].
+MEASURE = """() => {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  document.querySelectorAll('table').forEach((t, i) => {
+    const r = t.getBoundingClientRect();
+    if (r.width === 0) return;
+    out.push([t.id || String(i), t.scrollWidth, t.parentElement.clientWidth, r.right, vw]);
+  });
+  return {tables: out, page: [document.documentElement.scrollWidth, vw]};
+}"""
+
+
+def clipped(page) -> list:
+    found = page.evaluate(MEASURE)
+    bad = [t for t in found["tables"] if t[1] > t[2] + 1 or t[3] > t[4] + 1]
+    if found["page"][0] > found["page"][1] + 1:
+        bad.append(["page", *found["page"]])
+    return bad
+
+
+@pytest.fixture
+def household():
+    village = VillageFactory(name="胡石桥村")
+    h = HouseholdFactory(village=village, head_name="张长寿", address="胡石桥村3组一个相当长的门牌地址128号")
+    head = MemberFactory(household=h, name="张长寿", born=date(1950, 1, 1), illness="慢性病（高血压、糖尿病、冠心病）")
+    MemberFactory(household=h, name="李桂兰", born=date(1952, 3, 3), relation="配偶", died_on=date(2026, 7, 11))
+    MemberFactory(household=h, name="张小军", born=date(1980, 5, 5), relation="子女", moved_out_on=date(2026, 1, 2))
+    h.head = head
+    h.base_amount = Decimal("470.00")
+    h.save()
+    return h
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_member_table_shows_its_last_columns(
+    browser_login, town_officer, household, live_server, screenshot_dir, width, height
+):
+    page = browser_login(town_officer)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    table = page.locator("#members")
+    box = page.evaluate(
+        "() => { const t = document.getElementById('members'); return [t.scrollWidth, t.parentElement.clientWidth]; }"
+    )
+    assert box[0] <= box[1] + 1, f"member table {box[0]}px in a {box[1]}px box"
+    right = table.bounding_box()["x"] + table.bounding_box()["width"]
+    for header in ("纳入保障", "备注"):
+        cell = table.locator("th", has_text=header).bounding_box()
+        assert cell["width"] > 20 and cell["x"] + cell["width"] <= right + 1, header
+    # The death and move-out dates are there, readable.
+    text = table.inner_text()
+    assert "2026-07-11死亡" in text and "2026-01-02迁出" in text
+    assert clipped(page) == []
+    page.screenshot(path=os.path.join(screenshot_dir, f"layout-household-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_main_pages_have_no_clipped_tables(browser_login, town_officer, household, live_server, width, height):
+    page = browser_login(town_officer)
+    page.set_viewport_size({"width": width, "height": height})
+    links = page.eval_on_selector_all("nav a.nav-link", "els => els.map(e => e.getAttribute('href'))")
+    assert len(links) >= 8
+    for path in [*links, f"/households/{household.pk}/", f"/households/{household.pk}/edit/"]:
+        page.goto(live_server.url + path)
+        assert clipped(page) == [], path
+        # Menu entries never break inside a word: each is one line high.
+        heights = page.eval_on_selector_all("nav a.nav-link", "els => els.map(e => e.getBoundingClientRect().height)")
+        assert max(heights) < 48, (path, heights)
+
+
+def test_group_select_lists_the_chosen_villages_groups(browser_login, town_officer, live_server, screenshot_dir):
+    a, b = VillageFactory(name="甲村"), VillageFactory(name="乙村")
+    for village in (a, b):
+        for number in (1, 2, 3):
+            VillageGroupFactory(village=village, number=number)
+    page = browser_login(town_officer)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/households/new/")
+
+    def shown() -> list[str]:
+        return page.eval_on_selector_all(
+            "select[name=group] option[data-village]", "els => els.filter(e => !e.hidden).map(e => e.textContent)"
+        )
+
+    assert shown() == []  # no village chosen yet
+    page.select_option("select[name=village]", str(b.pk))
+    assert shown() == ["乙村 1组", "乙村 2组", "乙村 3组"]
+    page.select_option("select[name=group]", label="乙村 2组")
+    page.select_option("select[name=village]", str(a.pk))
+    assert shown() == ["甲村 1组", "甲村 2组", "甲村 3组"]
+    assert page.input_value("select[name=group]") == ""  # the other village's group was cleared
+    page.screenshot(path=os.path.join(screenshot_dir, "layout-group-select.png"), full_page=True)
