@@ -39,6 +39,7 @@ from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
 from review.notices import selectors as notice_selectors
 from review.notices import services as notice_services
 from review.teams.selectors import teams_visible_to
+from review.visits import selectors as visit_selectors
 
 # URL slug → stage record name.
 STAGE_SLUGS = {
@@ -241,6 +242,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         and notice_services.can_manage_notices(user=request.user),
         "today": timezone.localdate(),
         "computed": amounts.computed_for(case=case, decided_on=timezone.localdate()) if case.is_open else None,
+        "phone_syncs": visit_selectors.case_syncs(case=case),
     }
     return render(request, "review/cases/detail.html", context)
 
