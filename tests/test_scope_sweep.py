@@ -253,6 +253,10 @@ TARGETS: dict[str, Target] = {
     "households:property_rule_edit": Target(
         policy.property_rule, write=True, post=policy.property_rule_payload, audience=TOWN_WIDE
     ),
+    # Duplicate-ID answers (issue 16): the town office resolves them, inspectors read the list.
+    "households:conflict_resolve": Target(
+        policy.id_conflict, post=lambda w, f: {"resolution": "已核实，系误录"}, audience=AUDITORS
+    ),
     # --- issue 18 (tests/records/sweep.py) ---
     # The town's 综合档案 pages: the town-wide roles only, whatever village (teams never see them).
     "archives:records_campaign": Target(cases.campaign, audience=TOWN_WIDE),

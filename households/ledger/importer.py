@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
@@ -29,11 +30,23 @@ from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households import idcard
+from households.benefit import per_person_in_effect
+from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, recent_conflicts
+from households.conflicts.services import id_conflicts_record
 from households.hooks import households_changed
 from households.ledger import format as fmt
 from households.ledger.format import LEDGER_COLUMNS, CellError, Problem, UploadRefused
-from households.models import Category, Household, ImportBatch, Member, Village, VillageGroup
-from households.selectors import villages_changeable_by
+from households.models import (
+    Category,
+    Household,
+    IdConflict,
+    ImportBatch,
+    Member,
+    MemberCategory,
+    Village,
+    VillageGroup,
+)
+from households.selectors import villages_changeable_by, villages_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
@@ -41,6 +54,7 @@ MAX_ROWS = 100_000
 SHOWN_CHANGES = 1000  # rows of the preview kept for display; counts are always complete
 SHOWN_PROBLEMS = 2000
 CHUNK = 5000
+WITHHELD_RECORDED = 20  # numbers of a file refused by the hourly limit kept in the conflicts list
 HEADER = {c.key: c.header for c in LEDGER_COLUMNS}
 ProgressFn = Callable[[int, str], None]
 
@@ -54,6 +68,7 @@ class MemberIn:
     name: str
     info: idcard.IdInfo
     values: dict[str, Any]  # relation, health, disability, disability_grade (columns present)
+    category: tuple[str, int] | None = None  # 保障类别 of this member's row, and the row
 
 
 @dataclass
@@ -205,7 +220,13 @@ def _parse_row(number, get, columns, households, seen_ids, problems) -> None:
         return
     household = households.setdefault(head_id, HouseholdIn(head_id=head_id))
     household.rows.append(number)
-    household.members.append(MemberIn(row=number, name=name, info=info, values=values))
+    category = None
+    if "category" in columns and get("category") is not None:
+        try:
+            category = (fmt.text(get("category"), max_length=50), number)
+        except CellError as exc:
+            problem("category", str(exc))
+    household.members.append(MemberIn(row=number, name=name, info=info, values=values, category=category))
     for key, value in household_values.items():
         if key in household.values and household.values[key][0] != value:
             first, first_row = household.values[key]
@@ -303,6 +324,10 @@ class Plan:
     heads: list[tuple[Household, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[dict] = field(default_factory=list)
+    # 人工认定 分类施保 read from member rows: (ID number, category), recorded after members exist.
+    grants: list[tuple[str, Category]] = field(default_factory=list)
+    # Numbers held in villages the importer cannot see: answered NEUTRAL, recorded after planning.
+    id_check: IdCheck = field(default_factory=IdCheck)
 
     @property
     def ok(self) -> bool:
@@ -325,7 +350,11 @@ class _Places:
             if g.name:
                 self.groups[(g.village_id, g.name)] = g
         self.categories: dict[tuple[int, str], Category] = {}
-        for c in Category.objects.all():
+        everything = list(Category.objects.all())
+        self.per_person_towns = {
+            t for t in {c.town_id for c in everything} if per_person_in_effect(c for c in everything if c.town_id == t)
+        }
+        for c in everything:
             self.categories[(c.town_id, c.name)] = c
             short = c.name.split("(")[0].split("（")[0]
             self.categories.setdefault((c.town_id, short), c)
@@ -356,11 +385,40 @@ class _Places:
             raise CellError(f"{village.name}没有「{raw}」，请核对组号，或先在系统中添加该组。")
         return found
 
+    def per_person(self, town_id: int) -> bool:
+        return town_id in self.per_person_towns
+
     def category(self, village: Village, raw: str) -> Category:
         found = self.categories.get((village.town_id, raw))
         if found is None:
             raise CellError(f"没有保障类别「{raw}」，请按系统中的分类施保类别填写。")
         return found
+
+
+LEDGER_GRANT_REASON = "台账导入：区系统台账登记该成员为此类别"
+
+
+def _plan_categories(item: HouseholdIn, village: Village, present, places, target: dict, problem) -> list:
+    """保障类别 is per member row (that member's category, or empty).
+
+    Once every active category of the town has its criteria (per-person 分类施保), a
+    criteria category is derived from the member's own data and the column is only checked;
+    a 人工认定 category is recorded for that member (reason: the ledger). Before that, the
+    household keeps one category (the old rule): the first member row that names one.
+    """
+    if "category" not in present:
+        return []
+    named = []
+    for m in item.members:
+        if m.category and m.category[0]:
+            try:
+                named.append((m, places.category(village, m.category[0])))
+            except CellError as exc:
+                problem(m.category[1], "category", str(exc))
+    if places.per_person(village.town_id):
+        return [(m.info.number, c) for m, c in named if c.manual]
+    target["category_id"] = named[0][1].pk if named else None
+    return []
 
 
 def _existing_members(numbers: list[str]) -> dict[str, Member]:
@@ -388,12 +446,36 @@ def plan_import(parsed: ParsedLedger, *, user: AbstractBaseUser, lock: bool = Fa
     plan = Plan(problems=list(parsed.problems))
     changeable = set(villages_changeable_by(user=user).values_list("pk", flat=True))
     places = _Places()
-    existing = _existing_members([m.info.number for h in parsed.households.values() for m in h.members])
+    numbers = [m.info.number for h in parsed.households.values() for m in h.members]
+    existing = _existing_members(numbers)
     households = _existing_households({m.household_id for m in existing.values()}, lock=lock)
+    if _withhold(plan, user=user, numbers=numbers, existing=existing, households=households):
+        return plan
     for item in parsed.households.values():
         _plan_household(item, parsed.present, places, changeable, existing, households, plan)
     plan.problems.sort(key=lambda p: (p.row, p.column))
     return plan
+
+
+def _withhold(plan: Plan, *, user, numbers: list[str], existing: dict, households: dict) -> bool:
+    """Split holders by what the importer may see (issue 16). Numbers held outside the user's villages
+    are answered only "registered in the town", within the hourly limit; beyond it the whole file is
+    refused without a row-by-row answer. True when the file is refused."""
+    if roles.reads_whole_town(user):
+        return False
+    visible = set(villages_visible_to(user=user).values_list("pk", flat=True))
+    hidden = {n: m for n, m in existing.items() if households[m.household_id].village_id not in visible}
+    plan.id_check = IdCheck(hidden=hidden)
+    remaining = settings.ID_CONFLICT_LIMIT_PER_HOUR - recent_conflicts(user=user)
+    unseen = [n for n in dict.fromkeys(numbers) if n not in existing or n in hidden]
+    if remaining <= 0 and unseen:
+        plan.id_check = IdCheck(throttled=True, withheld=unseen[:WITHHELD_RECORDED])
+    elif len(hidden) > remaining:
+        plan.id_check = IdCheck(hidden=hidden, throttled=True)
+    else:
+        return False
+    plan.problems.append(Problem(0, "", THROTTLED))
+    return True
 
 
 def _plan_household(item: HouseholdIn, present, places, changeable, existing, households, plan: Plan) -> None:
@@ -413,7 +495,8 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
         problem(row_of["village"], "village", f"您无权导入到「{village.name}」（不在您负责的村）。")
         return
     target: dict[str, Any] = {"village_id": village.pk, "head_name": value.get("head_name", "")}
-    for key in ("group", "category"):
+    grants = _plan_categories(item, village, present, places, target, problem)
+    for key in ("group",):
         if key in present:
             target[f"{key}_id"] = None
             if value.get(key):
@@ -438,12 +521,18 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
     if household_id and household is None:
         problem(item.first_row, "head_id", "本户在导入过程中被删除，请重新导入。")
         return
+    hidden = plan.id_check.hidden
+    if household is not None and item.head_id in hidden:
+        problem(item.first_row, "head_id", NEUTRAL)  # outside the importer's villages: no village named
+        return
     if household is not None and household.village_id not in changeable:
         problem(item.first_row, "head_id", f"本户目前登记在「{household.village.name}」，您无权修改该村的数据。")
         return
     for m in item.members:
         other = found.get(m.info.number)
-        if other is not None and other.household_id != household_id:
+        if other is not None and m.info.number in hidden:
+            problem(m.row, "id_number", NEUTRAL)
+        elif other is not None and other.household_id != household_id:
             problem(m.row, "id_number", "此人已是其他户的在册成员（一人只能属于一户）。如需迁户，请先办理迁出。")
     if len(plan.problems) > problems_before:
         return
@@ -464,6 +553,7 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
             plan.household_fields.update(k.removesuffix("_id") for k in changed)
         household._changed = [HOUSEHOLD_LABELS[k.removesuffix("_id")] for k in changed]
     plan.heads.append((household, item.head_id))
+    plan.grants.extend(grants)
     for m in item.members:
         _plan_member(m, household, found.get(m.info.number), plan)
     if household.pk is not None:
@@ -543,6 +633,24 @@ def apply_plan(plan: Plan, *, user: AbstractBaseUser) -> None:
             household.updated_at = now
         fields = sorted(plan.household_fields | {"head", "updated_at", "version"})
         bulk_update_with_history(list(to_update.values()), Household, fields, batch_size=1000, default_user=user)
+    _apply_grants(plan.grants, user=user)
+
+
+def _apply_grants(grants: list[tuple[str, Category]], *, user: AbstractBaseUser) -> None:
+    """人工认定 categories named in the ledger, for members who do not have them yet."""
+    if not grants:
+        return
+    ids = _head_ids(sorted({number for number, _c in grants}))
+    existing = set(MemberCategory.objects.filter(member_id__in=ids.values()).values_list("member_id", "category_id"))
+    fresh = {
+        (ids[number], c.pk): MemberCategory(
+            member_id=ids[number], category=c, reason=LEDGER_GRANT_REASON, granted_by=user
+        )
+        for number, c in grants
+        if number in ids and (ids[number], c.pk) not in existing
+    }
+    if fresh:
+        bulk_create_with_history(list(fresh.values()), MemberCategory, batch_size=1000, default_user=user)
 
 
 def _head_ids(numbers: list[str]) -> dict[str, int]:
@@ -637,6 +745,7 @@ def run_dry_run(*, batch_id: int) -> None:
     except UploadRefused as exc:
         _fail(batch, str(exc))
         return
+    id_conflicts_record(check=plan.id_check, user=batch.user, source=IdConflict.Source.IMPORT)
     _store_plan(batch, parsed, plan)
     if plan.problems:
         with batch.file.open("rb") as file:
@@ -690,6 +799,7 @@ def run_commit(*, batch_id: int) -> None:
     except IntegrityError:
         _fail(batch, "导入时有人同时登记了相同身份证号码的成员，本次未写入任何数据。请重新上传预检。")
         return
+    id_conflicts_record(check=plan.id_check, user=batch.user, source=IdConflict.Source.IMPORT)
     _store_plan(batch, parsed, plan)
     if not plan.ok:
         _fail(batch, "导入前系统数据已发生变化，重新比对时发现问题，本次未写入任何数据。请重新上传预检。")
