@@ -30,7 +30,7 @@ def test_huge_or_non_numeric_ids_in_query_strings(client, town_officer, inspecto
             response = client.get(reverse("audit:index"), query)
             assert response.status_code == 200  # the timeline, unfiltered: the bad filter is ignored
         for query in ({"campaign": "99999999999999999999"}, {"campaign": "²"}, {"village": HUGE}):
-            assert client.get(reverse("publicity:index"), query).status_code == 200
+            assert client.get(reverse("publicity:rounds"), query).status_code == 200
 
 
 def _edit_payload(client, household) -> dict:
