@@ -85,7 +85,7 @@ class Server:
             "DJANGO_SETTINGS_MODULE": "kanjia.settings",
         }
         done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600
         )
         if check:
             assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}\n{done.stderr[-3000:]}"
