@@ -25,6 +25,7 @@ from review.cases.selectors import (
     case_for_page,
     case_steps,
     household_cases,
+    objection_badge,
     overdue_q,
     worklist,
 )
@@ -219,6 +220,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "registration": registration,
         "can_sign": _can_sign(case, registration, next(iter(my_role), None)),
         "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
+        "objection_badge": objection_badge(case=case),
         "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
         "notices": workflow.case_notices(case=case) if case.is_open else [],
         **appraisal_meeting(case=case, user=request.user),
