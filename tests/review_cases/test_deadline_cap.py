@@ -21,8 +21,10 @@ def test_stage_deadline_never_after_the_overall_deadline_at_any_stage(
 ):
     today = timezone.localdate()
     for kind in CampaignPhase.Kind.values:  # every phase runs for half a year: later than 30 working days
-        CampaignPhase.objects.create(
-            campaign=campaign, kind=kind, starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=180)
+        CampaignPhase.objects.update_or_create(
+            campaign=campaign,
+            kind=kind,
+            defaults={"starts_on": today - timedelta(days=30), "ends_on": today + timedelta(days=180)},
         )
     campaigns.campaign_launch(campaign=campaign, by=town_officer)
     case = Case.objects.get(campaign=campaign, household=household)
