@@ -26,6 +26,11 @@ class ArchivesConfig(AppConfig):
         from review.notices.hooks import on_notice_scan
 
         on_notice_scan(file_notice_scan)
+        # A phone's home-visit photos (入户调查, 听查看访) are filed in the household's bag.
+        from archives.documents.visits import file_visit_photos
+        from review.visits.hooks import on_visit_photos
+
+        on_visit_photos(file_visit_photos)
         # Campaigns, meetings and outreach are review's; their files (综合档案) are kept here.
         from archives.records.filing import register
 

@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from households import idcard
+from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, id_holders_check
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
-from households.selectors import current_id_holders, villages_changeable_by
+from households.selectors import villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -254,8 +255,10 @@ class IncomeForm(StyledMixin, NoModelValidation, forms.ModelForm):
 
 
 class MemberFormSet(forms.BaseFormSet):
-    def __init__(self, *args, household: Household | None = None, **kwargs) -> None:
+    def __init__(self, *args, household: Household | None = None, user=None, **kwargs) -> None:
         self.household = household
+        self.user = user
+        self.id_check = IdCheck()  # what the duplicate check answered; the view records it
         self.stored = {m.pk: m.id_number for m in household.members.all()} if household else {}
         masked = {pk: idcard.mask(number) for pk, number in self.stored.items()}
         kwargs["form_kwargs"] = {"masked": masked}
@@ -281,21 +284,28 @@ class MemberFormSet(forms.BaseFormSet):
                 f.add_error("id_number", f"与成员{numbers[number].cleaned_data['name']}的身份证号码重复。")
             numbers[number] = f
         current = [n for n, f in numbers.items() if not f.cleaned_data.get("moved_out_on")]
-        holders = current_id_holders(
-            numbers=current, exclude_household_id=self.household.pk if self.household else None
+        self.id_check = check = id_holders_check(
+            user=self.user,
+            numbers=current,
+            known=set(self.stored.values()),
+            exclude_household_id=self.household.pk if self.household else None,
         )
-        for number, other in holders.items():
+        if check.throttled:
+            raise ValidationError(THROTTLED)
+        for number, other in check.visible.items():
             where = f"{other.household.village} {other.household.head_name}户"
             numbers[number].add_error("id_number", f"该身份证号码已是{where}的在册成员，不能重复登记。")
+        for number in check.hidden:  # outside the user's villages: no village, head or name
+            numbers[number].add_error("id_number", NEUTRAL)
 
 
-def member_formset(*, data=None, household: Household | None = None) -> MemberFormSet:
+def member_formset(*, data=None, household: Household | None = None, user=None) -> MemberFormSet:
     factory = forms.formset_factory(MemberForm, formset=MemberFormSet, extra=1, can_delete=True)
     initial = [
         {**{f: getattr(m, f) for f in MemberForm.Meta.fields}, "id": m.pk}
         for m in (household.members.all() if household else [])
     ] or [{"relation": Member.Relation.HEAD}]
-    return factory(data=data, prefix="members", household=household, initial=initial)
+    return factory(data=data, prefix="members", household=household, user=user, initial=initial)
 
 
 def asset_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:

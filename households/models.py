@@ -657,3 +657,54 @@ class RosterRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_id}:{self.row_number}"
+
+
+class IdConflict(models.Model):
+    """A duplicate ID number met outside the user's villages (issue 16).
+
+    The user was told only that the number is already registered in the town
+    (no village, head or name); each such answer is a row here, counted for the
+    per-user hourly limit and listed for the town office to resolve
+    (`/households/conflicts/`). `registered` is False for an attempt refused by
+    the limit before any lookup. Written by `households.conflicts.services`.
+    """
+
+    class Source(models.TextChoices):
+        FORM = "form", "低保户登记表"
+        SERVICE = "service", "保存低保户"
+        IMPORT = "import", "台账导入"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField("来源", max_length=8, choices=Source.choices)
+    id_number = models.CharField("身份证号码", max_length=18)
+    registered = models.BooleanField("已在本镇登记", default=True)
+    throttled = models.BooleanField("超过频率限制", default=False)
+    holder = models.ForeignKey(
+        Member, verbose_name="在册成员", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    village = models.ForeignKey(
+        Village, verbose_name="录入的村(社区)", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField("处理情况", max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "身份证号码重复登记线索"
+        verbose_name_plural = verbose_name
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="idconflict_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user}"

@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from households import idcard
+from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, id_holders_check
+from households.conflicts.services import id_conflicts_record
 from households.flags import evaluate_flags
 from households.hooks import households_changed
-from households.models import Asset, Household, IncomeItem, Member
-from households.selectors import current_id_holders
+from households.models import Asset, Household, IdConflict, IncomeItem, Member
 from kanjia.access import log_access
 from kanjia.models import AccessLog
 
@@ -86,6 +87,7 @@ def household_update(
 
 
 def _save_atomically(*, household: Household, data: HouseholdInput, by, version: int | None) -> Household:
+    check = IdCheck()
     try:
         with transaction.atomic():
             if version is not None:
@@ -93,12 +95,15 @@ def _save_atomically(*, household: Household, data: HouseholdInput, by, version:
                 if household.version != version:
                     raise ValidationError(STALE_VERSION.format(mine=version, now=household.version), code="stale")
                 household.version += 1
-            household = _save(household=household, data=data, by=by)
+            household = _save(household=household, data=data, by=by, check=check)
             evaluate_flags(household=household, by=by)
             households_changed(household_ids=[household.pk], by=by)
     except IntegrityError as exc:
         # The unique constraint on current ID numbers caught a race the checks missed.
         raise ValidationError(CONFLICT, code="conflict") from exc
+    finally:
+        # Outside the transaction: a refused save still leaves the record of what it was told.
+        id_conflicts_record(check=check, user=by, source=IdConflict.Source.SERVICE, village_id=household.village_id)
     return household
 
 
@@ -154,7 +159,7 @@ def _link_new_members(rows: list[dict], by_row: dict[int, Member], errors: list[
     return linked
 
 
-def _check_members(household: Household, members: list[Member], errors: list[str]) -> None:
+def _check_members(household: Household, members: list[Member], errors: list[str], by, check: IdCheck) -> None:
     if not members:
         errors.append("每户至少要有一名家庭成员（户主）。")
         return
@@ -165,9 +170,17 @@ def _check_members(household: Household, members: list[Member], errors: list[str
     for number in {n for n in numbers if numbers.count(n) > 1}:
         errors.append(f"身份证号码 {idcard.mask(number)} 在本户中重复登记。")
     current = [m.id_number for m in members if not m.moved_out_on]
-    for number, other in current_id_holders(numbers=current, exclude_household_id=household.pk).items():
+    stored = set(household.members.values_list("id_number", flat=True)) if household.pk else set()
+    found = id_holders_check(user=by, numbers=current, known=stored, exclude_household_id=household.pk)
+    check.hidden, check.withheld, check.throttled = found.hidden, found.withheld, found.throttled
+    if found.throttled:
+        errors.append(THROTTLED)
+        return
+    for number, other in found.visible.items():
         where = f"{other.household.village} {other.household.head_name}户"
         errors.append(f"身份证号码 {idcard.mask(number)} 已是{where}的在册成员，不能重复登记。")
+    for number in found.hidden:  # outside the user's villages: no village, head or name
+        errors.append(f"身份证号码 {idcard.mask(number)}：{NEUTRAL}")
 
 
 def _rows(household: Household, model, related: str, rows: list[dict], allowed, errors) -> tuple[list, list]:
@@ -186,13 +199,13 @@ def _rows(household: Household, model, related: str, rows: list[dict], allowed, 
     return keep, drop
 
 
-def _save(*, household: Household, data: HouseholdInput, by) -> Household:
+def _save(*, household: Household, data: HouseholdInput, by, check: IdCheck) -> Household:
     errors: list[str] = []
     _apply(household, data.fields, HOUSEHOLD_FIELDS)
     if household.group_id and household.group.village_id != household.village_id:
         errors.append("所选的组不属于所选的村(社区)。")
     members, dropped_members, members_by_row = _members(household, data.members, errors)
-    _check_members(household, members, errors)
+    _check_members(household, members, errors, by, check)
     assets, dropped_assets = _rows(household, Asset, "assets", data.assets, ASSET_FIELDS, errors)
     income_rows = _link_new_members(data.incomes, members_by_row, errors)
     incomes, dropped_incomes = _rows(household, IncomeItem, "incomes", income_rows, INCOME_FIELDS, errors)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.household_list, name="list"),
     path("ledger/", include("households.ledger.urls")),
     path("", include("households.policy.urls")),
+    path("", include("households.conflicts.urls")),
     path("new/", views.household_new, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),

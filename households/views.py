@@ -14,12 +14,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households import forms, selectors
 from households.benefit import benefit_for
+from households.conflicts.services import id_conflicts_record
 from households.flags import dispose_flag, raise_manual_flag
 from households.history import household_changes
-from households.models import Household, ReviewFlag
+from households.models import Household, IdConflict, ReviewFlag
 from households.policy.selectors import can_view_policy
 from households.services import household_create, household_update, member_id_reveal
 from kanjia.middleware import reads_only
+from kanjia.roles import INSPECTOR, TOWN_OFFICE, has_role
 
 PAGE_SIZE = 50
 NO_CHANGE = "您只能查阅此户，没有修改权限（仅负责该村的清理小组和镇民政办可以修改）。"
@@ -47,6 +49,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "query_string": params.urlencode(),
         "can_create": selectors.villages_changeable_by(user=request.user).exists(),
         "can_view_policy": can_view_policy(user=request.user),
+        "can_view_conflicts": has_role(request.user, TOWN_OFFICE, INSPECTOR),
     }
     return render(request, "households/list.html", context)
 
@@ -79,10 +82,19 @@ def household_history(request: HttpRequest, pk: int) -> HttpResponse:
 def _edit_page(request: HttpRequest, household: Household | None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = forms.HouseholdForm(data, instance=household or Household(), user=request.user)
-    members = forms.member_formset(data=data, household=household)
+    members = forms.member_formset(data=data, household=household, user=request.user)
     assets = forms.asset_formset(data=data, household=household)
     incomes = forms.income_formset(data=data, household=household, member_rows=len(members.forms))
-    if data is not None and all([form.is_valid(), members.is_valid(), assets.is_valid(), incomes.is_valid()]):
+    valid = data is not None and all([form.is_valid(), members.is_valid(), assets.is_valid(), incomes.is_valid()])
+    if data is not None:
+        village = form.cleaned_data.get("village") if hasattr(form, "cleaned_data") else None
+        id_conflicts_record(
+            check=members.id_check,
+            user=request.user,
+            source=IdConflict.Source.FORM,
+            village_id=village.pk if village else (household.village_id if household else None),
+        )
+    if valid:
         payload = forms.to_input(form=form, members=members, assets=assets, incomes=incomes)
         try:
             if household is None:

@@ -17,6 +17,8 @@ class AccessLog(models.Model):
         PRINT = "print", "打印"
         DOWNLOAD = "download", "下载"
         VIEW = "view", "查阅"
+        VISIT_SYNC = "visit_sync", "走访同步"
+        VISIT_DOWNLOAD = "visit_download", "下载走访任务"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="+")

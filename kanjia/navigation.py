@@ -29,6 +29,7 @@ ENTRIES = (
     Entry("台账导入导出", "households:ledger:index", ("/households/ledger/",), (roles.TOWN_OFFICE, roles.VILLAGE_TEAM)),
     Entry("专项行动", "review:campaigns", ("/review/campaigns/", "/review/cases/", "/review/worklist/")),
     Entry("我的小组", "review:my_team", ("/review/my-team/",), (roles.VILLAGE_TEAM,)),
+    Entry("手机走访", "review:visit_app", ("/review/visits/",), (roles.VILLAGE_TEAM, roles.DISTRICT)),
     Entry("清理小组", "review:team_list", ("/review/teams/",), TOWN_WIDE),
     Entry("公示", "publicity:rounds", ("/publicity/",)),
     Entry("通知与申诉", "review:notices", ("/review/notices/", "/review/complaints/"), TOWN_WIDE),

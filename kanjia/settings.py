@@ -148,6 +148,9 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # django-axes: 5 failures lock the username+IP pair for 30 minutes (等保 2.0).
+# A duplicate ID number held outside the user's villages is answered "registered in the town"
+# at most this many times per user and hour (issue 16); then new numbers are not checked.
+ID_CONFLICT_LIMIT_PER_HOUR = int(os.environ.get("ID_CONFLICT_LIMIT_PER_HOUR", "10"))
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

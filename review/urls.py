@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("review.notices.urls")),
     path("relatives/", include("review.relatives.urls")),
     path("dynamic/", include("review.dynamic.urls")),
+    path("visits/", include("review.visits.urls")),
 ]

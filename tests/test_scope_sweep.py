@@ -60,6 +60,7 @@ from tests.publicity import sweep as publicity
 from tests.records import sweep as records
 from tests.relatives import sweep as relatives
 from tests.review_cases import sweep as cases
+from tests.visits import sweep as visits
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +244,9 @@ TARGETS: dict[str, Target] = {
     "review:dynamic:sample_xlsx": Target(dyn.sample, shared=True),
     # 听查看访 and 销号 are the district's: its POSTs are the controls, the town office's are refused.
     "review:dynamic:check": Target(dyn.check, post=dyn.check_payload, control="district_officer"),
+    "review:dynamic:check_assign": Target(
+        visits.check_assigned_elsewhere, post=visits.assign_payload, control="district_officer"
+    ),
     "review:dynamic:check_rectify": Target(dyn.rectify, post=dyn.rectify_payload),
     "review:dynamic:check_close": Target(dyn.rectified, post=lambda w, f: {}, control="district_officer"),
     # The campaign summary: town-wide like the campaign page (figures scoped to the viewer).
@@ -260,6 +264,10 @@ TARGETS: dict[str, Target] = {
     "households:category_remove": Target(policy.category, post=lambda w, f: {}, audience=TOWN_WIDE),
     "households:property_rule_edit": Target(
         policy.property_rule, write=True, post=policy.property_rule_payload, audience=TOWN_WIDE
+    ),
+    # Duplicate-ID answers (issue 16): the town office resolves them, inspectors read the list.
+    "households:conflict_resolve": Target(
+        policy.id_conflict, post=lambda w, f: {"resolution": "已核实，系误录"}, audience=AUDITORS
     ),
     # --- issue 18 (tests/records/sweep.py) ---
     # The town's 综合档案 pages: the town-wide roles only, whatever village (teams never see them).

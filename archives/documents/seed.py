@@ -25,6 +25,9 @@ KINDS: list[tuple[str, str, str]] = [
     ("低保证", APPROVAL, "低保证复印件"),
     ("决定通知书送达回证", APPROVAL, "不予纳入、停发、减发决定通知书的送达回证（签收）扫描件"),
     ("其他", ROUTINE, "其他材料"),
+    # Photos taken at a home visit on a phone (issue 20), re-encoded without metadata.
+    ("入户调查照片", APPROVAL, "入户调查时在户内拍摄的照片（手机走访同步，已去除位置等元数据）"),
+    ("抽查走访照片", ROUTINE, "区级抽查看、访时拍摄的照片（手机走访同步，已去除位置等元数据）"),
 ]
 
 # case kind → stage → required kinds. The stage is the one in which the document

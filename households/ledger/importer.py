@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
@@ -29,11 +30,13 @@ from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households import idcard
+from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, recent_conflicts
+from households.conflicts.services import id_conflicts_record
 from households.hooks import households_changed
 from households.ledger import format as fmt
 from households.ledger.format import LEDGER_COLUMNS, CellError, Problem, UploadRefused
-from households.models import Category, Household, ImportBatch, Member, Village, VillageGroup
-from households.selectors import villages_changeable_by
+from households.models import Category, Household, IdConflict, ImportBatch, Member, Village, VillageGroup
+from households.selectors import villages_changeable_by, villages_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
@@ -41,6 +44,7 @@ MAX_ROWS = 100_000
 SHOWN_CHANGES = 1000  # rows of the preview kept for display; counts are always complete
 SHOWN_PROBLEMS = 2000
 CHUNK = 5000
+WITHHELD_RECORDED = 20  # numbers of a file refused by the hourly limit kept in the conflicts list
 HEADER = {c.key: c.header for c in LEDGER_COLUMNS}
 ProgressFn = Callable[[int, str], None]
 
@@ -303,6 +307,8 @@ class Plan:
     heads: list[tuple[Household, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[dict] = field(default_factory=list)
+    # Numbers held in villages the importer cannot see: answered NEUTRAL, recorded after planning.
+    id_check: IdCheck = field(default_factory=IdCheck)
 
     @property
     def ok(self) -> bool:
@@ -388,12 +394,36 @@ def plan_import(parsed: ParsedLedger, *, user: AbstractBaseUser, lock: bool = Fa
     plan = Plan(problems=list(parsed.problems))
     changeable = set(villages_changeable_by(user=user).values_list("pk", flat=True))
     places = _Places()
-    existing = _existing_members([m.info.number for h in parsed.households.values() for m in h.members])
+    numbers = [m.info.number for h in parsed.households.values() for m in h.members]
+    existing = _existing_members(numbers)
     households = _existing_households({m.household_id for m in existing.values()}, lock=lock)
+    if _withhold(plan, user=user, numbers=numbers, existing=existing, households=households):
+        return plan
     for item in parsed.households.values():
         _plan_household(item, parsed.present, places, changeable, existing, households, plan)
     plan.problems.sort(key=lambda p: (p.row, p.column))
     return plan
+
+
+def _withhold(plan: Plan, *, user, numbers: list[str], existing: dict, households: dict) -> bool:
+    """Split holders by what the importer may see (issue 16). Numbers held outside the user's villages
+    are answered only "registered in the town", within the hourly limit; beyond it the whole file is
+    refused without a row-by-row answer. True when the file is refused."""
+    if roles.reads_whole_town(user):
+        return False
+    visible = set(villages_visible_to(user=user).values_list("pk", flat=True))
+    hidden = {n: m for n, m in existing.items() if households[m.household_id].village_id not in visible}
+    plan.id_check = IdCheck(hidden=hidden)
+    remaining = settings.ID_CONFLICT_LIMIT_PER_HOUR - recent_conflicts(user=user)
+    unseen = [n for n in dict.fromkeys(numbers) if n not in existing or n in hidden]
+    if remaining <= 0 and unseen:
+        plan.id_check = IdCheck(throttled=True, withheld=unseen[:WITHHELD_RECORDED])
+    elif len(hidden) > remaining:
+        plan.id_check = IdCheck(hidden=hidden, throttled=True)
+    else:
+        return False
+    plan.problems.append(Problem(0, "", THROTTLED))
+    return True
 
 
 def _plan_household(item: HouseholdIn, present, places, changeable, existing, households, plan: Plan) -> None:
@@ -438,12 +468,18 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
     if household_id and household is None:
         problem(item.first_row, "head_id", "本户在导入过程中被删除，请重新导入。")
         return
+    hidden = plan.id_check.hidden
+    if household is not None and item.head_id in hidden:
+        problem(item.first_row, "head_id", NEUTRAL)  # outside the importer's villages: no village named
+        return
     if household is not None and household.village_id not in changeable:
         problem(item.first_row, "head_id", f"本户目前登记在「{household.village.name}」，您无权修改该村的数据。")
         return
     for m in item.members:
         other = found.get(m.info.number)
-        if other is not None and other.household_id != household_id:
+        if other is not None and m.info.number in hidden:
+            problem(m.row, "id_number", NEUTRAL)
+        elif other is not None and other.household_id != household_id:
             problem(m.row, "id_number", "此人已是其他户的在册成员（一人只能属于一户）。如需迁户，请先办理迁出。")
     if len(plan.problems) > problems_before:
         return
@@ -637,6 +673,7 @@ def run_dry_run(*, batch_id: int) -> None:
     except UploadRefused as exc:
         _fail(batch, str(exc))
         return
+    id_conflicts_record(check=plan.id_check, user=batch.user, source=IdConflict.Source.IMPORT)
     _store_plan(batch, parsed, plan)
     if plan.problems:
         with batch.file.open("rb") as file:
@@ -690,6 +727,7 @@ def run_commit(*, batch_id: int) -> None:
     except IntegrityError:
         _fail(batch, "导入时有人同时登记了相同身份证号码的成员，本次未写入任何数据。请重新上传预检。")
         return
+    id_conflicts_record(check=plan.id_check, user=batch.user, source=IdConflict.Source.IMPORT)
     _store_plan(batch, parsed, plan)
     if not plan.ok:
         _fail(batch, "导入前系统数据已发生变化，重新比对时发现问题，本次未写入任何数据。请重新上传预检。")

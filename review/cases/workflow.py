@@ -64,6 +64,7 @@ __all__ = [
     "available_transitions",
     "case_advance",
     "case_notices",
+    "investigation_visit_save",
     "recusal_reason",
     "register_case_notice",
     "register_guard",
@@ -525,7 +526,9 @@ def _team_users(case: Case) -> set[int]:
     return set(TeamMembership.objects.filter(team_id=case.team_id).values_list("user_id", flat=True))
 
 
-def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Investigation:
+def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser, visit_only: bool = False) -> Investigation:
+    """Validate and save 入户调查. `visit_only`: the parts done at the home (a phone's form): the
+    departments' economic-check replies are left as they are (entered on the web)."""
     errors: dict[str, str] = {}
     if not data.get("visited_on"):
         errors["visited_on"] = "请填写入户调查日期。"
@@ -566,7 +569,7 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
         elif answer[0] and not (answer[1] or "").strip():
             errors[f"item_{kind.value}"] = "有异常的，请说明情况。"
     checks = data.get("checks") or {}
-    for source in EconomicCheck.Source:
+    for source in () if visit_only else EconomicCheck.Source:
         result = checks.get(source.value)
         if result is None or not result[0]:
             errors[f"check_{source.value}"] = "请填写核对结果的回复日期。"
@@ -593,6 +596,16 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
         ],
         by,
     )
+    if not visit_only:
+        _replace_economic_checks(record, checks, by)
+    _refresh_registration(case=case, investigation=record, by=by)
+    # The 3-working-day limit is about starting the visit: once recorded, the
+    # stage's limit becomes the campaign phase's end (if any).
+    _set_case(case, by, due_on=_capped(case, _phase_end(case, case.status)))
+    return record
+
+
+def _replace_economic_checks(record: Investigation, checks: dict, by: AbstractBaseUser) -> None:
     _replace_rows(
         record.economic_checks,
         [
@@ -607,11 +620,6 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser) -> Inv
         ],
         by,
     )
-    _refresh_registration(case=case, investigation=record, by=by)
-    # The 3-working-day limit is about starting the visit: once recorded, the
-    # stage's limit becomes the campaign phase's end (if any).
-    _set_case(case, by, due_on=_capped(case, _phase_end(case, case.status)))
-    return record
 
 
 def _capped(case: Case, due: date | None) -> date | None:
@@ -1000,6 +1008,26 @@ def stage_save(*, case: Case, by: AbstractBaseUser, data: dict) -> Case:
         _check_actor(case, transition, by)
         WRITERS[name](case=case, data=data, by=by)
     return case
+
+
+def investigation_visit_save(*, case: Case, by: AbstractBaseUser, data: dict) -> Investigation:
+    """Save the home-visit part of 入户调查 as the stage's draft (a phone's form, review.visits).
+
+    The same actor checks and validation as `stage_save`, without the departments'
+    economic-check replies (kept as they are); the stage completes on the web once
+    everything it requires is there.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != S.INVESTIGATION:
+            raise TransitionInvalid(f"本案当前处于“{case.status}”环节，不能再保存入户调查。")
+        transition = next(
+            t
+            for (s, _), t in TRANSITIONS.items()
+            if s == case.status and t.record == "investigation" and _applies(case, t)
+        )
+        _check_actor(case, transition, by)
+        return _write_investigation(case=case, data=data, by=by, visit_only=True)
 
 
 def _applies(case: Case, transition: Transition) -> bool:

@@ -116,6 +116,15 @@ class CheckForm(StyledForm):
     rectification_due = forms.DateField(label="整改期限", widget=DATE, required=False)
 
 
+class AssignForm(StyledForm):
+    assignee = forms.ModelChoiceField(label="走访人员", queryset=None, empty_label=None)
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff
+        self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
 class RectifyForm(StyledForm):
     rectified_on = forms.DateField(label="整改完成日期", widget=DATE)
     rectification_report = forms.CharField(label="整改情况", widget=TEXTAREA)

@@ -165,6 +165,8 @@ def sample_draw(
                 case_id=c["pk"],
                 household_id=c["household_id"],
                 selection=mandatory.get(c["pk"], SpotCheck.Selection.RANDOM),
+                # Drawn for the drawer, who may hand a check to a colleague (check_assign).
+                assignee=by,
             )
             for c in cases
             if c["pk"] in chosen
@@ -237,6 +239,30 @@ def check_record(*, check: SpotCheck, data: dict, by: AbstractBaseUser) -> SpotC
         check._history_user = by
         check.save()
     return check
+
+
+def check_assign(*, check: SpotCheck, assignee: AbstractBaseUser, by: AbstractBaseUser) -> SpotCheck:
+    """Hand a spot check's home visit to a district officer (it shows in their phone's visit list)."""
+    if not can_draw(user=by):
+        raise PermissionDenied("抽查走访人员由区民政局安排。")
+    if not (assignee.is_active and roles.has_role(assignee, roles.DISTRICT) and not roles.is_read_only(assignee)):
+        raise ValidationError({"assignee": "走访人员须是区民政局的在岗人员。"})
+    with transaction.atomic():
+        check = SpotCheck.objects.select_for_update().get(pk=check.pk)
+        if check.closed_at:
+            raise ValidationError("该户整改已销号，不能再安排走访。")
+        if check.assignee_id != assignee.pk:
+            check.assignee = assignee
+            check._history_user = by
+            check.save()
+    return check
+
+
+def district_staff() -> QuerySet:
+    """Active district officers, for the assignee select."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, groups__name=roles.DISTRICT).distinct().order_by("username")
 
 
 def rectification_report(*, check: SpotCheck, rectified_on: date, report: str, by: AbstractBaseUser) -> SpotCheck:

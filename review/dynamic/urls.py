@@ -22,6 +22,7 @@ urlpatterns = [
     path("spot-checks/<int:pk>/", views.sample, name="sample"),
     path("spot-checks/<int:pk>/results.xlsx", views.sample_xlsx, name="sample_xlsx"),
     path("spot-checks/checks/<int:pk>/", views.check, name="check"),
+    path("spot-checks/checks/<int:pk>/assign/", views.check_assign, name="check_assign"),
     path("spot-checks/checks/<int:pk>/rectify/", views.check_rectify, name="check_rectify"),
     path("spot-checks/checks/<int:pk>/close/", views.check_close, name="check_close"),
     path("campaigns/<int:pk>/summary/", views.campaign_summary, name="summary"),

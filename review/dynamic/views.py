@@ -31,6 +31,7 @@ from review.dynamic import monthly, spotchecks, summary
 from review.dynamic import selectors as dynamic_selectors
 from review.dynamic import services as dynamic
 from review.dynamic.forms import (
+    AssignForm,
     ChangeReportForm,
     CheckForm,
     ConcludeForm,
@@ -407,6 +408,7 @@ def _render_check(request: HttpRequest, check, *, form=None, rectify_form=None, 
         "form": form or CheckForm(initial=initial or {"heard_on": timezone.localdate()}),
         "rectify_form": rectify_form or RectifyForm(initial={"rectified_on": timezone.localdate()}),
         "can_record": spotchecks.can_draw(user=request.user) and not check.closed_at,
+        "assign_form": AssignForm(staff=spotchecks.district_staff(), initial={"assignee": check.assignee_id}),
         "can_rectify": spotchecks.can_report_rectification(user=request.user)
         and check.conclusion == "需整改"
         and not check.closed_at,
@@ -432,6 +434,26 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已保存听查看访记录。")
             return redirect("review:dynamic:sample", pk=found.sample_id)
     return _render_check(request, found, form=form, status=400)
+
+
+@login_required
+@require_POST
+def check_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand the check's home visit to a district officer (their phone's visit list)."""
+    found = _check(request, pk)
+    if not spotchecks.can_draw(user=request.user):
+        raise PermissionDenied("抽查走访人员由区民政局安排。")
+    form = AssignForm(request.POST, staff=spotchecks.district_staff())
+    if form.is_valid():
+        try:
+            spotchecks.check_assign(check=found, assignee=form.cleaned_data["assignee"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已安排走访人员。")
+    else:
+        messages.error(request, "请选择区民政局的走访人员。")
+    return redirect("review:dynamic:check", pk=found.pk)
 
 
 @login_required

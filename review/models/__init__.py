@@ -9,3 +9,4 @@ from review.models.notices import *  # noqa: F403
 from review.models.outreach import *  # noqa: F403
 from review.models.relatives import *  # noqa: F403
 from review.models.teams import *  # noqa: F403
+from review.models.visits import *  # noqa: F403

@@ -381,6 +381,10 @@ class SpotCheck(models.Model):
     conclusion = models.CharField("核查结论", max_length=4, choices=Conclusion.choices, blank=True)
     rectification = models.TextField("整改要求", blank=True)
     rectification_due = models.DateField("整改期限", null=True, blank=True)
+    # The district officer who visits (the phone's visit list); the drawer unless reassigned.
+    assignee = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="核查人员(走访)"
+    )
     checked_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="核查人"
     )

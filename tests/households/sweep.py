@@ -37,3 +37,17 @@ def property_rule(w) -> dict:
 
 def property_rule_payload(w, fields: dict) -> dict:
     return {**fields, "max_quantity": "3"}
+
+
+def id_conflict(w) -> dict:
+    """Team B was told that a number of its village's household is registered elsewhere (issue 16)."""
+    from households.models import IdConflict
+
+    conflict = IdConflict.objects.create(
+        user=w.team_member_b,
+        source=IdConflict.Source.FORM,
+        id_number=w.member_b.id_number,
+        holder=w.member_b,
+        village=w.village_b,
+    )
+    return {"pk": conflict.pk}

@@ -289,7 +289,9 @@ def test_team_cannot_update_a_household_registered_in_another_village(places, to
     grant_team(team_member_a, places["陡岩村"])
     rows = [dict(r, **{"村(社区)": "陡岩村"}) for r in rows]  # try to move it into the team's village
     batch = run_import(team_member_a, workbook_bytes(rows))
-    assert batch.problem_count == 1 and "树林村" in problems_of(batch)[0][2]
+    # Outside the team's villages: "registered in the town", no village named (issue 16).
+    assert batch.problem_count == 1 and "树林村" not in problems_of(batch)[0][2]
+    assert "已在本镇登记" in problems_of(batch)[0][2]
 
 
 def test_users_without_changeable_villages_cannot_start_an_import(places, inspector, district_officer, run_import):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kanjia', '0003_holiday_calendar'),
+        ('kanjia', '0004_accesslog_visits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
