@@ -291,9 +291,15 @@ AUDIT_SEAL_SETTLE_SECONDS = envint("AUDIT_SEAL_SETTLE_SECONDS", "120")
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
 
 # --- Logging: no personal data, no request bodies --------------------------------
+# No query string in the app's own logs (a search may carry a number; issue 16, docs/privacy.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query": {"()": "kanjia.logfilters.StripQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # runserver's request lines (`make run`) go through the same filter (django.request reaches root).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
