@@ -14,6 +14,11 @@ class ArchivesConfig(AppConfig):
 
         register_guard(approval_gate)
         register_case_notice(missing_notice)
+        # The case list's filter "档案缺项" (review can't read the checklist itself).
+        from archives.documents.checklist import cases_missing_documents
+        from review.cases.selectors import register_case_filter
+
+        register_case_filter("documents", "档案缺项", cases_missing_documents)
         # Bags follow households that are added or move (households can't import archives).
         households_listener(on_households_changed)
         # A round's posting photo is filed as 公示照片 in the listed households' bags.

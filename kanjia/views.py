@@ -9,11 +9,12 @@ from households.selectors import dashboard_counts
 from kanjia import holidays, roles
 from kanjia.forms import HolidayYearForm, attach_errors
 from kanjia.models import HolidayYear
+from kanjia.worklists import work_items
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {"counts": dashboard_counts(user=request.user)}
+    context = {"counts": dashboard_counts(user=request.user), "work_items": work_items(user=request.user)}
     if holidays.can_edit_calendar(user=request.user):
         context["calendar_warning"] = holidays.missing_year_warning()
     return render(request, "dashboard.html", context)

@@ -18,3 +18,9 @@ class PublicityConfig(AppConfig):
 
         register_trigger_source(long_term_board_triggers)
         register_objection_reader(objection_results)
+
+        # Rounds to prepare, publish and close, objections to handle: on the town office's worklist.
+        from kanjia.worklists import register_worklist
+        from publicity.selectors import publicity_work_items
+
+        register_worklist(publicity_work_items)

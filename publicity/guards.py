@@ -9,11 +9,16 @@
 apps' tests that drive cases without publicity); the objection hold always applies.
 """
 
-from django.conf import settings
+from urllib.parse import urlencode
 
-from publicity.models import Objection
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from publicity.forms import NO_CAMPAIGN
+from publicity.models import Objection, PublicityRound, RoundCase
 from publicity.rounds import NUMERALS, has_passed, rounds_applying
-from review.cases.workflow import RETURN, TERMINATE
+from review.cases.workflow import RETURN, TERMINATE, Reason
 from review.models import Status
 
 # (status, action) → the round that must have closed first.
@@ -27,8 +32,13 @@ GATES = {
 def open_objection_guard(*, case, action, transition, by, data) -> str | None:
     if action in (RETURN, TERMINATE):
         return None
-    if Objection.objects.filter(case_id=case.pk, result="").exists():
-        return "本案有尚未处理完毕的公示异议，异议处理完毕前不能办理下一环节。"
+    objection = Objection.objects.filter(case_id=case.pk, result="").order_by("pk").first()
+    if objection is not None:
+        return Reason(
+            "本案有尚未处理完毕的公示异议，异议处理完毕前不能办理下一环节。",
+            url=reverse("publicity:objection", args=[objection.pk]),
+            link="处理异议（镇民政办）",
+        )
     return None
 
 
@@ -40,4 +50,26 @@ def round_gate_guard(*, case, action, transition, by, data) -> str | None:
         return None
     if has_passed(case=case, number=number):
         return None
-    return f"本案须经第{NUMERALS[number]}榜公示期满、公示结束后才能办理此环节。"
+    return round_state(case=case, number=number)
+
+
+def round_state(*, case, number: int) -> Reason:
+    """Why round `number` still holds the case, and where the town office moves it on (1 query)."""
+    text = f"本案须经第{NUMERALS[number]}榜公示期满、公示结束后才能办理此环节。"
+    entry = (
+        RoundCase.objects.filter(case_id=case.pk, round__number=number)
+        .exclude(round__status=PublicityRound.Status.CLOSED)
+        .select_related("round")
+        .first()
+    )
+    if entry is None:
+        query = urlencode({"campaign": case.campaign_id or NO_CAMPAIGN, "village": case.household.village_id})
+        url = f"{reverse('publicity:rounds')}?{query}&number={number}#prepare"
+        return Reason(text, detail=f"本案尚未列入第{NUMERALS[number]}榜公示。", url=url, link="生成公示（镇民政办）")
+    found = entry.round
+    url = reverse("publicity:round", args=[found.pk])
+    if found.status == PublicityRound.Status.DRAFT:
+        return Reason(text, detail="已列入公示草稿，尚未发布。", url=url, link="发布公示（镇民政办）")
+    if found.ends_on and found.ends_on >= timezone.localdate():
+        return Reason(text, detail=f"正在公示，公示期至{found.ends_on:%Y年%m月%d日}。", url=url, link="查看公示")
+    return Reason(text, detail="公示期已满，待镇民政办结束公示。", url=url, link="结束公示（镇民政办）")

@@ -142,6 +142,11 @@ def eligible_cases(*, campaign: Campaign | None, village: Village, number: int) 
     """Cases of `village` ready for round `number` and not yet listed in a current or passed round."""
     cases = Case.objects.filter(household__village=village)
     cases = cases.filter(campaign=campaign) if campaign is not None else cases.filter(campaign__isnull=True)
+    return ready_for_round(cases, number=number).order_by("household__group__number", "household__head_name", "pk")
+
+
+def ready_for_round(cases: QuerySet[Case], *, number: int) -> QuerySet[Case]:
+    """Those of `cases` ready for round `number` and not yet listed in a current or passed round."""
     if number == 1:
         cases = cases.filter(status=Status.APPRAISAL, appraisal__isnull=False)
     elif number == 2:
@@ -151,12 +156,7 @@ def eligible_cases(*, campaign: Campaign | None, village: Village, number: int) 
     current = RoundCase.objects.filter(case=OuterRef("pk"), round__number=number).exclude(
         round__status=PublicityRound.Status.CLOSED
     )
-    return (
-        with_passed(cases, number=number)
-        .annotate(listed=Exists(current))
-        .filter(passed=False, listed=False)
-        .order_by("household__group__number", "household__head_name", "pk")
-    )
+    return with_passed(cases, number=number).annotate(listed=Exists(current)).filter(passed=False, listed=False)
 
 
 # --- Services ------------------------------------------------------------------------

@@ -1,12 +1,19 @@
 """Reads of publicity data, scoped through the registry's village selectors."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from households.models import Village
 from households.selectors import villages_visible_to
 from kanjia import roles
+from kanjia.worklists import WorkItem
+from publicity import rounds
 from publicity.models import GenerationJob, NoticeFile, Objection, PolicySheet, PublicityRound, RoundCase
+from review.models import Case
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -82,3 +89,60 @@ def policy_sheet() -> PolicySheet | None:
 def policy_history(*, limit: int = 20) -> QuerySet:
     """Every saved version of the policy sheets, newest first, with who saved it."""
     return PolicySheet.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+
+
+def publicity_work_items(*, user: User) -> list[WorkItem]:
+    """The town office's worklist: rounds to prepare, publish and close, objections to handle (5 queries)."""
+    if not rounds.can_manage_rounds(user=user):
+        return []
+    today = timezone.localdate()
+    items = []
+    cases = Case.objects.filter(household__village__in=villages_visible_to(user=user))
+    for number in (1, 2, 3):
+        rows = (
+            rounds.ready_for_round(cases, number=number)
+            .order_by()
+            .values("campaign_id", "household__village_id", "household__village__name")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            query = urlencode({"campaign": row["campaign_id"] or "", "village": row["household__village_id"]})
+            items.append(
+                WorkItem(
+                    section="三榜公示",
+                    action=f"第{rounds.NUMERALS[number]}榜待生成公示（户）",
+                    village=row["household__village__name"],
+                    count=row["n"],
+                    url=f"{reverse('publicity:rounds')}?{query}&number={number}#prepare",
+                    order=500 + number * 10,
+                )
+            )
+    visible = rounds_visible_to(user=user).select_related("village").order_by("village__order", "number", "pk")
+    for found in visible.filter(status=PublicityRound.Status.DRAFT):
+        items.append(_round_item(found, "公示草稿待发布", 501 + found.number * 10))
+    for found in visible.filter(status=PublicityRound.Status.OPEN, ends_on__lt=today):
+        items.append(_round_item(found, "公示期满待结束", 502 + found.number * 10))
+    late = objections_visible_to(user=user).filter(result="").select_related("round__village")
+    for row in late.order_by().values("round__village__name").annotate(n=Count("pk")):
+        items.append(
+            WorkItem(
+                section="三榜公示",
+                action="公示异议待处理",
+                village=row["round__village__name"],
+                count=row["n"],
+                url=reverse("publicity:objections"),
+                order=505,
+            )
+        )
+    return items
+
+
+def _round_item(found: PublicityRound, action: str, order: int) -> WorkItem:
+    return WorkItem(
+        section="三榜公示",
+        action=f"第{rounds.NUMERALS[found.number]}榜{action}",
+        village=found.village.name,
+        count=1,
+        url=reverse("publicity:round", args=[found.pk]),
+        order=order,
+    )

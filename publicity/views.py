@@ -95,7 +95,14 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "selected_campaign": campaign_id,
         "selected_village": village_id,
         "can_manage": can_manage,
-        "prepare_form": PrepareForm(campaigns=campaigns, villages=villages) if can_manage else None,
+        # A worklist link names the campaign, village and round: the form is filled in already.
+        "prepare_form": PrepareForm(
+            campaigns=campaigns,
+            villages=villages,
+            initial={"campaign": campaign_id, "village": village_id, "number": _int(request.GET.get("number"))},
+        )
+        if can_manage
+        else None,
         "generate": generate,
         "periods": periods,
         "min_days": rounds.MIN_DAYS,

@@ -36,3 +36,13 @@ class ReviewConfig(AppConfig):
         from review.notices.services import due_dates_recompute
 
         on_calendar_changed(due_dates_recompute)
+
+        # The home page's and 我的待办's worklists: cases per stage, paperwork, spot checks.
+        from kanjia.worklists import register_worklist
+        from review.cases.selectors import case_work_items
+        from review.dynamic.spotchecks import spot_check_work_items
+        from review.notices.selectors import paperwork_work_items
+
+        register_worklist(case_work_items)
+        register_worklist(paperwork_work_items)
+        register_worklist(spot_check_work_items)

@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
+from django.urls import reverse
 
 from archives.models import ChecklistRequirement, ChecklistWarning, Document, DocumentKind, RecordDocument
 from archives.models.documents import STAGES
 from households.models import Household
 from households.selectors import households_visible_to
 from kanjia.xlsx import SheetSpec, write_xlsx
+from review.cases.workflow import Reason
 from review.models import Case
 
 STAGE_ORDER = [value for value, _ in STAGES]
@@ -185,17 +187,32 @@ def approval_gate(*, case: Case, action: str, transition, by: AbstractBaseUser, 
     stage = GATED.get(action)
     if stage is None or case.status != stage:
         return None
+    gate_on = getattr(settings, "ARCHIVES_APPROVAL_GATE", True)
+    bag = reverse("archives:bag", args=[case.household_id])
     if action == "town_review":
+        # The town does not forward what the district will refuse: the same switch, the same list.
+        missing = missing_before(case=case, stage=DISTRICT_APPROVAL, blocking_only=True)
+        if missing and gate_on:
+            return Reason(
+                f"档案材料不全，不能报区审批（区民政局会因此拒绝审批）。缺少：{'、'.join(missing)}。"
+                "请先在该户档案袋中上传。",
+                url=bag,
+                link="到档案袋上传",
+            )
         missing = missing_before(case=case, stage=stage)
         if missing:
             # Recorded in the same transaction: kept only if the review goes through.
             ChecklistWarning.objects.create(case=case, action=action, missing="、".join(missing), by=by)
         return None
-    if not getattr(settings, "ARCHIVES_APPROVAL_GATE", True):
+    if not gate_on:
         return None
     missing = missing_before(case=case, stage=stage, blocking_only=True)
     if missing:
-        return f"档案材料不全，不能审批。缺少：{'、'.join(missing)}。请先在该户档案袋中上传。"
+        return Reason(
+            f"档案材料不全，不能审批。缺少：{'、'.join(missing)}。请先在该户档案袋中上传。",
+            url=bag,
+            link="到档案袋上传",
+        )
     return None
 
 
@@ -203,13 +220,20 @@ def missing_notice(*, case: Case) -> list[str]:
     """review.cases.workflow case notice: at 镇审核 and 区审批, the documents the district approval will need."""
     if case.status not in (TOWN_REVIEW, DISTRICT_APPROVAL):
         return []
-    missing = missing_before(case=case, stage=DISTRICT_APPROVAL)
+    # The archive checklist the district approval will check, shown from the town review on.
+    limit = STAGE_ORDER.index(DISTRICT_APPROVAL)
+    due = [item for item in case_checklist(case=case).items if STAGE_ORDER.index(item.stage) < limit]
+    missing = [item.kind.name for item in due if not item.present]
+    bag = reverse("archives:bag", args=[case.household_id])
     if not missing:
-        return []
-    blocking = set(missing_before(case=case, stage=DISTRICT_APPROVAL, blocking_only=True))
+        present = "、".join(item.kind.name for item in due)
+        return [Reason(f"档案清单（区审批前须齐备）：{present or '无'}，均已上传。", url=bag, link="查看档案袋")]
+    blocking = [item for item in due if not item.present and item.blocks_approval]
     gate_on = getattr(settings, "ARCHIVES_APPROVAL_GATE", True)
-    then = "区审批前必须补齐" if blocking and gate_on else "请尽快补齐"
-    return [f"档案材料缺项：{'、'.join(missing)}。{then}（在该户档案袋中上传）。"]
+    then = "报区审批前必须补齐" if blocking and gate_on else "请尽快补齐"
+    have = [item.kind.name for item in due if item.present]
+    text = f"档案材料缺项：{'、'.join(missing)}。{then}（在该户档案袋中上传）。已有：{'、'.join(have) or '无'}。"
+    return [Reason(text, url=bag, link="到档案袋上传")]
 
 
 # --- Completeness report -------------------------------------------------------------------
@@ -318,3 +342,27 @@ def completeness_xlsx(*, report: Report) -> bytes:
         ],
     )
     return write_xlsx([summary, details])
+
+
+def cases_missing_documents(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The case list's filter 档案缺项: cases lacking a document their stage already needs (4 queries)."""
+    rows = list(cases.select_related("campaign").order_by())
+    if not rows:
+        return cases.none()
+    requirements = _requirements()
+    documents: dict[int, list[Document]] = defaultdict(list)
+    for document in Document.objects.filter(household_id__in={c.household_id for c in rows}):
+        documents[document.household_id].append(document)
+    shared = shared_minutes(case_ids=[c.pk for c in rows])
+    missing = [
+        case.pk
+        for case in rows
+        if _build(
+            household_id=case.household_id,
+            case=case,
+            requirements=requirements,
+            documents=documents.get(case.household_id, []),
+            shared=shared.get(case.pk),
+        ).missing
+    ]
+    return cases.filter(pk__in=missing)

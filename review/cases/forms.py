@@ -18,6 +18,9 @@ from review.models.cases import SPOT_CHECK_FLOOR
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 ABNORMAL_CHOICES = [("0", "无异常"), ("1", "有异常")]
+FLAG_CHOICES = [("", "待核实（暂不作结论）")] + [
+    (value, label) for value, label in ReviewFlag.Disposition.choices if value != ReviewFlag.Disposition.PENDING
+]
 
 
 class StyledForm(forms.Form):
@@ -140,7 +143,24 @@ class InvestigationForm(StyledForm):
                 label="核对结果", choices=ABNORMAL_CHOICES, initial="0"
             )
             self.fields[f"check_{source.value}_note"] = forms.CharField(label="说明", required=False, max_length=300)
+        # The household's open key-review flags are disposed here, with the investigation (not on
+        # another page where this form's input would be lost).
+        self.flags = list(
+            ReviewFlag.objects.filter(household_id=case.household_id, disposition=ReviewFlag.Disposition.PENDING)
+            .select_related("member")
+            .order_by("kind", "pk")
+        )
+        for flag in self.flags:
+            self.fields[f"flag_{flag.pk}"] = forms.ChoiceField(
+                label=f"{flag.get_kind_display()}：{flag.reason}", required=False, choices=FLAG_CHOICES
+            )
+            self.fields[f"flag_{flag.pk}_note"] = forms.CharField(
+                label="核实说明", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 1})
+            )
         self.style()
+
+    def flag_rows(self):
+        return [(flag, self[f"flag_{flag.pk}"], self[f"flag_{flag.pk}_note"]) for flag in self.flags]
 
     def item_rows(self):
         return [(k, self[f"item_{k.value}"], self[f"item_{k.value}_note"]) for k in ReviewFlag.Kind]
@@ -154,10 +174,19 @@ class InvestigationForm(StyledForm):
     def to_data(self) -> dict:
         c = self.cleaned_data
         return {
-            **{k: c[k] for k in ("visited_on", "family_present", "living_conditions", "recommended_outcome")},
+            **{k: c.get(k) for k in ("visited_on", "family_present", "living_conditions", "recommended_outcome")},
             "recommended_amount": c.get("recommended_amount"),
-            "investigators": list(c["investigators"]),
-            "items": {k.value: (c[f"item_{k.value}"] == "1", c[f"item_{k.value}_note"]) for k in ReviewFlag.Kind},
+            "investigators": list(c.get("investigators") or []),
+            "items": {
+                k.value: (c[f"item_{k.value}"] == "1", c[f"item_{k.value}_note"])
+                for k in ReviewFlag.Kind
+                if c.get(f"item_{k.value}")
+            },
+            "flags": {
+                flag.pk: (c[f"flag_{flag.pk}"], c[f"flag_{flag.pk}_note"])
+                for flag in self.flags
+                if c.get(f"flag_{flag.pk}")
+            },
             "checks": {
                 s.value: (c[f"check_{s.value}"], c[f"check_{s.value}_abnormal"] == "1", c[f"check_{s.value}_note"])
                 for s in EconomicCheck.Source
@@ -264,8 +293,15 @@ NEEDS_CASE = {"investigation", "town_review", "district_approval"}
 
 
 def stage_form(name: str, case: Case, *args, **kwargs) -> forms.Form:
+    """A stage's form. Its fields only parse; what is required is the workflow writer's to say, so
+    one submit shows every missing item at once (the asterisk stays on the label)."""
     cls = STAGE_FORMS[name]
-    return cls(*args, case=case, **kwargs) if name in NEEDS_CASE else cls(*args, **kwargs)
+    form = cls(*args, case=case, **kwargs) if name in NEEDS_CASE else cls(*args, **kwargs)
+    for field in form.fields.values():
+        if field.required:
+            field.required = False
+            field.marked_required = True
+    return form
 
 
 class ApplicationForm(StyledForm):
@@ -282,3 +318,37 @@ class ApplicationForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.filter(launched_at__isnull=False).order_by("-scope_date")
+
+
+UNSIGNED_CHOICES = [("", "不限"), ("1", "登记表未签齐"), ("me", "登记表待我签字")]
+
+
+class CaseFilterForm(StyledForm):
+    """The case list's filters (GET): every one optional; unknown values are ignored, not errors."""
+
+    campaign = forms.ModelChoiceField(label="专项行动", required=False, queryset=Campaign.objects.none())
+    status = forms.ChoiceField(label="环节", required=False)
+    village = forms.ModelChoiceField(label="村(社区)", required=False, queryset=None)
+    team = forms.ModelChoiceField(label="清理小组", required=False, queryset=None)
+    outcome = forms.ChoiceField(label="结果", required=False)
+    overdue = forms.BooleanField(label="逾期", required=False)
+    flags = forms.BooleanField(label="有待核实的重点复核标记", required=False)
+    objection = forms.BooleanField(label="有异议", required=False)
+    unsigned = forms.ChoiceField(label="清理核实登记表", required=False, choices=UNSIGNED_CHOICES)
+    mine = forms.BooleanField(label="只看待我办理的", required=False)
+
+    def __init__(self, *args, campaigns, villages, teams, extra: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+        self.fields["village"].queryset = villages
+        self.fields["team"].queryset = teams
+        self.fields["status"].choices = [("", "全部环节"), *Case.Status.choices]
+        self.fields["outcome"].choices = [("", "不限"), *Case.Outcome.choices]
+        for name, label in extra.items():
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+        self.style()
+
+    def filters(self) -> dict:
+        """The valid filters only: a stale link (a team or village no longer visible) drops that filter."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}

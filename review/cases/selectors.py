@@ -1,15 +1,19 @@
 """Reads of campaigns and cases, scoped through the registry's village selectors."""
 
+from collections.abc import Callable
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import ReviewFlag
 from households.selectors import households_visible_to
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
+from kanjia.worklists import WorkItem
 from review.models import Campaign, Case, CaseStep, Outcome, Status, TeamMembership
 from review.models.cases import FINAL_STATUSES
 
@@ -67,7 +71,9 @@ def worklist(*, user: User) -> QuerySet[Case]:
         teams = TeamMembership.objects.filter(user=user).values("team_id")
         waiting |= Q(status__in=team_stages, team_id__in=teams)
     if roles.has_role(user, roles.TOWN_OFFICE):
-        waiting |= Q(status=Status.TOWN_REVIEW) | Q(status__in=team_stages, team__isnull=True)
+        # The town office registers 受理 (teams may too) and reviews; it does the teams' work
+        # only for cases without a team.
+        waiting |= Q(status__in=[Status.ACCEPTANCE, Status.TOWN_REVIEW]) | Q(status__in=team_stages, team__isnull=True)
     if roles.has_role(user, roles.DISTRICT):
         waiting |= Q(status=Status.DISTRICT_APPROVAL)
     return (
@@ -137,3 +143,143 @@ def campaign_dashboard(*, campaign: Campaign, user: User) -> dict:
         "open_flags": sum(flags.values()),
         "overdue": overdue[:50],
     }
+
+
+# --- Worklists and the filtered case list ----------------------------------------------------
+
+# What the role whose turn it is does at each stage (the worklist's wording).
+WAITING_FOR = {
+    Status.ACCEPTANCE: "待受理登记",
+    Status.INVESTIGATION: "待入户调查",
+    Status.APPRAISAL: "待民主评议",
+    Status.TOWN_REVIEW: "登记表已上交，待镇审核",
+    Status.DISTRICT_APPROVAL: "待区审批",
+}
+STAGE_INDEX = {status: index for index, status in enumerate(Status.values)}
+
+
+def case_list_url(**filters) -> str:
+    query = urlencode({k: v for k, v in filters.items() if v not in (None, "", False)})
+    return reverse("review:case_list") + (f"?{query}" if query else "")
+
+
+def case_work_items(*, user: User) -> list[WorkItem]:
+    """The worklist as counts per stage and village, each a link to the filtered case list (2 queries)."""
+    rows = (
+        worklist(user=user)
+        .order_by()
+        .values("status", "household__village_id", "household__village__name")
+        .annotate(n=Count("pk", distinct=True), late=Count("pk", distinct=True, filter=overdue_q()))
+    )
+    items = []
+    for row in rows:
+        filters = {"status": row["status"], "village": row["household__village_id"], "mine": 1}
+        items.append(
+            WorkItem(
+                section="案件办理",
+                action=WAITING_FOR.get(row["status"], row["status"]),
+                village=row["household__village__name"],
+                count=row["n"],
+                url=case_list_url(**filters),
+                overdue=row["late"],
+                overdue_url=case_list_url(**filters, overdue=1),
+                order=STAGE_INDEX.get(row["status"], 0) * 10,
+            )
+        )
+    for row in (
+        registrations_to_sign(user=user)
+        .values("household__village_id", "household__village__name")
+        .annotate(n=Count("pk"))
+    ):
+        items.append(
+            WorkItem(
+                section="案件办理",
+                action="清理核实登记表待我签字",
+                village=row["household__village__name"],
+                count=row["n"],
+                url=case_list_url(village=row["household__village_id"], unsigned="me"),
+                order=STAGE_INDEX[Status.APPRAISAL] * 10 + 5,
+            )
+        )
+    return items
+
+
+# Which stage a 登记表 is signed in: after the appraisal, or after the investigation where none is held.
+SIGNING_Q = Q(status=Status.APPRAISAL, appraisal__isnull=False) | Q(
+    status=Status.INVESTIGATION, campaign__appraisal_required=False, investigation__isnull=False
+)
+
+
+def _unsigned_q() -> Q:
+    return (
+        Q(registration__leader_signed_by__isnull=True)
+        | Q(registration__cadre_signed_by__isnull=True)
+        | Q(registration__village_cadre_signed_by__isnull=True)
+    )
+
+
+def registrations_to_sign(*, user: User) -> QuerySet[Case]:
+    """Open cases of the user's teams whose 登记表 still lacks the signature of the user's team role."""
+    if roles.is_read_only(user) or not roles.has_role(user, roles.VILLAGE_TEAM):
+        return Case.objects.none()
+    slots = {
+        TeamMembership.Role.LEADER: "leader",
+        TeamMembership.Role.CADRE: "cadre",
+        TeamMembership.Role.VILLAGE_CADRE: "village_cadre",
+    }
+    mine = Q(pk__in=[])
+    for team_id, role in TeamMembership.objects.filter(user=user).values_list("team_id", "role"):
+        slot = slots.get(role)
+        if slot:
+            mine |= Q(team_id=team_id, **{f"registration__{slot}_signed_by__isnull": True})
+    return cases_visible_to(user=user).filter(SIGNING_Q, mine, registration__isnull=False)
+
+
+# Filters the case list offers that later apps answer (review can't import them):
+# name -> (label, function(cases) -> the subset).
+CaseFilter = Callable[[QuerySet[Case]], QuerySet[Case]]
+_case_filters: dict[str, tuple[str, CaseFilter]] = {}
+
+
+def register_case_filter(name: str, label: str, apply: CaseFilter) -> None:
+    _case_filters[name] = (label, apply)
+
+
+def registered_case_filters() -> dict[str, str]:
+    return {name: label for name, (label, _) in _case_filters.items()}
+
+
+def cases_filtered(*, user: User, filters: dict) -> QuerySet[Case]:
+    """The town's (or a team's) cases with the case list's filters; `filters` is the cleaned form."""
+    cases = cases_visible_to(user=user)
+    if filters.get("campaign"):
+        cases = cases.filter(campaign=filters["campaign"])
+    if filters.get("status"):
+        cases = cases.filter(status=filters["status"])
+    if filters.get("village"):
+        cases = cases.filter(household__village=filters["village"])
+    if filters.get("team"):
+        cases = cases.filter(team=filters["team"])
+    if filters.get("outcome"):
+        cases = cases.filter(outcome=filters["outcome"])
+    if filters.get("overdue"):
+        cases = cases.filter(overdue_q())
+    if filters.get("flags"):
+        pending = ReviewFlag.objects.filter(household=OuterRef("household"), disposition=ReviewFlag.Disposition.PENDING)
+        cases = cases.filter(Exists(pending))
+    if filters.get("objection"):
+        cases = cases.filter(has_objection=True)
+    if filters.get("unsigned") == "me":
+        cases = cases.filter(pk__in=registrations_to_sign(user=user).values("pk"))
+    elif filters.get("unsigned"):
+        cases = cases.filter(SIGNING_Q, _unsigned_q(), registration__isnull=False)
+    if filters.get("mine"):
+        cases = cases.filter(pk__in=worklist(user=user).values("pk"))
+    for name, (_label, apply) in _case_filters.items():
+        if filters.get(name):
+            cases = apply(cases)
+    return (
+        cases.select_related("household__village", "campaign", "team")
+        .annotate(overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField()))
+        .order_by("-overdue", "due_on", "household__village__order", "id")
+    )

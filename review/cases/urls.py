@@ -8,6 +8,7 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/launch/", views.campaign_launch, name="campaign_launch"),
+    path("cases/", views.case_list, name="case_list"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/stage/<slug:stage>/", views.case_stage, name="case_stage"),
     path("cases/<int:pk>/action/<slug:action>/", views.case_action, name="case_action"),

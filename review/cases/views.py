@@ -12,20 +12,24 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.idcard import mask
 from households.models import ReviewFlag
-from households.selectors import households_visible_to
+from households.selectors import households_visible_to, villages_visible_to
 from kanjia.forms import attach_errors
 from kanjia.printing import printed_pdf
+from kanjia.worklists import work_items
 from review.cases import campaigns as campaign_services
 from review.cases import workflow
-from review.cases.forms import ApplicationForm, CampaignForm, ReasonForm, ReturnForm, stage_form
+from review.cases.forms import ApplicationForm, CampaignForm, CaseFilterForm, ReasonForm, ReturnForm, stage_form
+from review.cases.nextstep import next_step
 from review.cases.selectors import (
     OPEN_STATUSES,
     campaign_dashboard,
     campaigns_visible_to,
     case_for_page,
     case_steps,
+    cases_filtered,
     household_cases,
     overdue_q,
+    registered_case_filters,
     worklist,
 )
 from review.cases.workflow import RETURN, STAGE_RECORDS, TERMINATE, TransitionError
@@ -34,6 +38,7 @@ from review.meetings.views import appraisal_meeting
 from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
 from review.notices import selectors as notice_selectors
 from review.notices import services as notice_services
+from review.teams.selectors import teams_visible_to
 
 # URL slug → stage record name.
 STAGE_SLUGS = {
@@ -190,6 +195,10 @@ def _stage_transitions(case: Case, user) -> tuple[str | None, list, dict]:
 
 def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=None, reason_form=None) -> HttpResponse:
     name, advancing, others = _stage_transitions(case, request.user)
+    step = next_step(case=case, user=request.user)
+    if step is not None and step.blocked:
+        # A button that cannot succeed now is not offered; the 下一步 panel says why.
+        advancing = [(a, t) for a, t in advancing if a != step.action]
     if name and form is None:
         form = stage_form(name, case, initial=_initial(case, name, _record(case, name)))
     household = case.household
@@ -205,6 +214,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         return_form = ReturnForm(targets=workflow.return_targets(case=case, transition=return_transition))
     context = {
         "case": case,
+        "step": step,
         "household": household,
         "members": members,
         "open_flags": household.flags.filter(disposition=ReviewFlag.Disposition.PENDING),
@@ -384,9 +394,30 @@ def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def worklist_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(worklist(user=request.user), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "today": timezone.localdate()}
+    context = {"page": page, "today": timezone.localdate(), "work_items": work_items(user=request.user)}
     if notice_services.can_manage_notices(user=request.user):
         # The paperwork the town office owes: notices to deliver (overdue first) and open complaints.
         context["undelivered"] = list(notice_selectors.notices_undelivered(user=request.user)[:50])
         context["open_complaints"] = list(notice_selectors.complaints_open(user=request.user)[:50])
     return render(request, "review/cases/worklist.html", context)
+
+
+@login_required
+@require_safe
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Every case the user may see, filtered (stage, village, team, overdue, flags, objection, documents,
+    登记表); the worklists' and the campaign dashboard's counts link here."""
+    user = request.user
+    form = CaseFilterForm(
+        request.GET or None,
+        campaigns=campaigns_visible_to(user=user),
+        villages=villages_visible_to(user=user).order_by("order", "name"),
+        teams=teams_visible_to(user=user).order_by("name"),
+        extra=registered_case_filters(),
+    )
+    filters = form.filters() if request.GET else {}
+    page = Paginator(cases_filtered(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query_string": query.urlencode(), "filtered": bool(filters)}
+    return render(request, "review/cases/list.html", context)

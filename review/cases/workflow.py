@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from households.flags import dispose_flag
 from households.hooks import households_changed
 from households.models import Household, Member, ReviewFlag
 from households.selectors import households_changeable_by, households_visible_to
@@ -56,6 +57,7 @@ __all__ = [
     "STAGE_RECORDS",
     "TERMINATE",
     "TRANSITIONS",
+    "Reason",
     "Status",
     "Transition",
     "TransitionError",
@@ -107,6 +109,23 @@ class TransitionError(Exception):
         if isinstance(self, ValidationError):
             return "；".join(self.messages)
         return str(self.args[0]) if self.args else "操作被拒绝。"
+
+
+class Reason(str):
+    """A refusal (from a guard or a requirement) that knows where it is put right.
+
+    A plain `str` to everything that raises or joins it; the case page's 下一步 panel
+    shows `link` as a link to `url`.
+    """
+
+    url: str
+    link: str
+    detail: str  # where things stand, for the panel (the refusal's own words stay as they were)
+
+    def __new__(cls, text: str, *, url: str = "", link: str = "", detail: str = "") -> "Reason":
+        reason = super().__new__(cls, text)
+        reason.url, reason.link, reason.detail = url, link, detail
+        return reason
 
 
 class TransitionForbidden(TransitionError, PermissionDenied):
@@ -414,10 +433,23 @@ def _req_investigation(case: Case, data: dict) -> list[str]:
 
 def _req_flags_disposed(case: Case, data: dict) -> list[str]:
     pending = ReviewFlag.objects.filter(household_id=case.household_id, disposition=ReviewFlag.Disposition.PENDING)
-    count = pending.count()
+    # Conclusions given in the same 入户调查 form count (they are written with it).
+    given = {pk for pk, (disposition, _note) in (data.get("flags") or {}).items() if disposition}
+    count = pending.exclude(pk__in=given).count()
     if count:
-        return [f"该户还有 {count} 条重点复核标记未作处理结论。"]
+        return [f"该户还有 {count} 条重点复核标记未作处理结论（在入户调查表的“重点复核标记”中逐条作出结论）。"]
     return []
+
+
+def _flags_given(case: Case, data: dict) -> list[tuple[ReviewFlag, tuple[str, str]]]:
+    """The household's pending flags the 入户调查 form gives a conclusion for."""
+    given = data.get("flags") or {}
+    if not given:
+        return []
+    pending = ReviewFlag.objects.filter(
+        household_id=case.household_id, disposition=ReviewFlag.Disposition.PENDING, pk__in=list(given)
+    ).order_by("pk")
+    return [(flag, given[flag.pk]) for flag in pending]
 
 
 def _req_appraisal(case: Case, data: dict) -> list[str]:
@@ -568,6 +600,12 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser, visit_
             errors[f"item_{kind.value}"] = "请选择无异常或有异常。"
         elif answer[0] and not (answer[1] or "").strip():
             errors[f"item_{kind.value}"] = "有异常的，请说明情况。"
+    flags = _flags_given(case, data)
+    for flag, (disposition, note) in flags:
+        if disposition not in ReviewFlag.Disposition.values or disposition == ReviewFlag.Disposition.PENDING:
+            errors[f"flag_{flag.pk}"] = "请选择处理结论（核实无误、需调整或需退出）。"
+        elif not (note or "").strip():
+            errors[f"flag_{flag.pk}"] = "请填写核实说明（核实了什么、依据是什么）。"
     checks = data.get("checks") or {}
     for source in () if visit_only else EconomicCheck.Source:
         result = checks.get(source.value)
@@ -598,6 +636,8 @@ def _write_investigation(*, case: Case, data: dict, by: AbstractBaseUser, visit_
     )
     if not visit_only:
         _replace_economic_checks(record, checks, by)
+    for flag, (disposition, note) in flags:
+        dispose_flag(flag=flag, disposition=disposition, note=note, by=by)
     _refresh_registration(case=case, investigation=record, by=by)
     # The 3-working-day limit is about starting the visit: once recorded, the
     # stage's limit becomes the campaign phase's end (if any).
@@ -893,6 +933,35 @@ def refusal_reason(*, case: Case, user: AbstractBaseUser) -> str | None:
     return None
 
 
+def actor_refusal(*, case: Case, transition: Transition, user: AbstractBaseUser) -> str | None:
+    """Why `user` may not take `transition` on `case` (role, scope, recusal, separation of duties)."""
+    try:
+        _check_actor(case, transition, user)
+    except TransitionForbidden as exc:
+        return exc.text
+    return None
+
+
+def transition_blockers(*, case: Case, action: str, by: AbstractBaseUser) -> tuple[list[str], list[tuple[str, str]]]:
+    """Everything that stops `action` on `case` now, all at once: the guards' reasons, and the
+    unmet requirements as (requirement name, message).
+
+    The same guards and requirements `case_advance` checks (it stops at the first guard);
+    guards run in a savepoint that is rolled back, so a guard that records something
+    (archives' warning) leaves no trace.
+    """
+    transition = TRANSITIONS[(case.status, action)]
+    with transaction.atomic():
+        guards = [
+            reason
+            for guard in _guards
+            if (reason := guard(case=case, action=action, transition=transition, by=by, data=None))
+        ]
+        transaction.set_rollback(True)
+    requirements = [(name, message) for name in transition.requires for message in REQUIREMENTS[name](case, {})]
+    return guards, requirements
+
+
 def return_targets(*, case: Case, transition: Transition) -> list[str]:
     return [t for t in transition.targets if t != S.APPRAISAL or case.appraisal_required]
 
@@ -918,7 +987,11 @@ def case_advance(*, case: Case, action: str, by: AbstractBaseUser, data: dict | 
         if transition.needs_reason and not note:
             raise TransitionInvalid({"note": f"{transition.label}须说明理由。"})
         if transition.record and data is not None:
-            WRITERS[transition.record](case=case, data=data, by=by)
+            try:
+                WRITERS[transition.record](case=case, data=data, by=by)
+            except TransitionInvalid as exc:
+                # Say everything at once: the form's errors and what else this step still needs.
+                raise _with_requirements(exc, case, transition, data) from None
         errors = [message for name in transition.requires for message in REQUIREMENTS[name](case, data or {})]
         if errors:
             raise TransitionInvalid(errors)
@@ -943,6 +1016,23 @@ def case_advance(*, case: Case, action: str, by: AbstractBaseUser, data: dict | 
         _save(CaseStep(case=case, from_status=from_status, to_status=target, action=action, actor=by, note=note), by)
     # A fresh instance: the one above carries cached stage records from before the effects.
     return Case.objects.get(pk=case.pk)
+
+
+def _with_requirements(exc: TransitionInvalid, case: Case, transition: Transition, data: dict) -> TransitionInvalid:
+    """The writer's field errors plus the requirements that do not depend on the record it failed to write."""
+    extra = [
+        message
+        for name in transition.requires
+        if name not in RECORD_MODELS and name != "home_visit"
+        for message in REQUIREMENTS[name](case, data)
+    ]
+    if not extra:
+        return exc
+    errors = {key: list(messages) for key, messages in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
+    if not hasattr(exc, "error_dict"):
+        errors["__all__"] = list(exc.messages)
+    errors.setdefault("__all__", []).extend(extra)
+    return TransitionInvalid(errors)
 
 
 def _return_target(case: Case, transition: Transition, data: dict | None) -> str:

@@ -21,12 +21,14 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from households.selectors import households_visible_to
 from kanjia import roles
+from kanjia.worklists import WorkItem
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.models import Campaign, Case, SpotCheck, SpotCheckSample, Status
 from review.models.cases import SPOT_CHECK_FLOOR
@@ -440,3 +442,27 @@ def export_xlsx(*, sample: SpotCheckSample, checks: Sequence[SpotCheck]) -> byte
             ),
         ]
     )
+
+
+def spot_check_work_items(*, user: User) -> list[WorkItem]:
+    """The district's worklist: drawn spot checks without a conclusion, per sample (1 query)."""
+    if not can_draw(user=user):
+        return []
+    rows = (
+        checks_visible_to(user=user)
+        .filter(conclusion="")
+        .order_by()
+        .values("sample_id", "sample__campaign__name")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        WorkItem(
+            section="抽查",
+            action=f"抽查待核查（{row['sample__campaign__name'] or '样本'}）",
+            village="",
+            count=row["n"],
+            url=reverse("review:dynamic:sample", args=[row["sample_id"]]),
+            order=800,
+        )
+        for row in rows
+    ]

@@ -7,11 +7,13 @@ needs (the town's 我的待办 shows them; issue 17's worklists can use them as 
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from households.selectors import households_visible_to
 from kanjia import roles
+from kanjia.worklists import WorkItem
 from review.models import Case, Complaint, DecisionNotice
 
 User = AbstractBaseUser | AnonymousUser
@@ -60,3 +62,34 @@ def case_paperwork(*, case: Case, user: User) -> dict:
         "opened_by": list(complaints.filter(follow_up_case=case).select_related("case")),
         "can_see_complaints": roles.reads_whole_town(user),
     }
+
+
+def paperwork_work_items(*, user: User) -> list[WorkItem]:
+    """The town office's worklist: notices to deliver and complaints to answer, per village (2 queries)."""
+    if roles.is_read_only(user) or not roles.has_role(user, roles.TOWN_OFFICE):
+        return []
+    today = timezone.localdate()
+    items = []
+    for queryset, action, url, order in (
+        (notices_undelivered(user=user), "决定通知书待送达", reverse("review:notices"), 900),
+        (complaints_open(user=user), "申诉、复核申请待答复", reverse("review:complaints"), 910),
+    ):
+        rows = (
+            queryset.order_by()
+            .values("household__village__name")
+            .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today)))
+        )
+        for row in rows:
+            items.append(
+                WorkItem(
+                    section="通知与申诉",
+                    action=action,
+                    village=row["household__village__name"],
+                    count=row["n"],
+                    url=url,
+                    overdue=row["late"],
+                    overdue_url=url,
+                    order=order,
+                )
+            )
+    return items

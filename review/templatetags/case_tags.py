@@ -4,7 +4,7 @@ from django import template
 
 from households.models import Household
 from review.cases.campaigns import application_refusal
-from review.cases.selectors import OPEN_STATUSES, household_cases
+from review.cases.selectors import OPEN_STATUSES, case_list_url, household_cases
 
 register = template.Library()
 
@@ -20,3 +20,15 @@ def household_cases_box(context, household: Household) -> dict:
         and application_refusal(user=user, household=household) is None
     )
     return {"household": household, "cases": cases, "can_apply": can_apply}
+
+
+@register.simple_tag
+def cases_url(**filters) -> str:
+    """The filtered case list (the campaign dashboard's counts link there)."""
+    return case_list_url(**filters)
+
+
+@register.filter
+def slice_at(values, index: int):
+    """values[index] (templates have no item access by a variable index)."""
+    return values[index]

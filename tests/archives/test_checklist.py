@@ -58,32 +58,46 @@ def test_documents_of_another_case_do_not_count(pipeline, case, crew, kinds, tow
     assert "诚信承诺书" not in {i.kind.name for i in case_checklist(case=case).missing}
 
 
-def test_town_review_warns_and_district_approval_refuses_while_documents_are_missing(
+def test_town_review_refuses_to_forward_what_the_district_would_refuse(
     pipeline, case, crew, kinds, town_officer, district_officer
 ):
     case = drive(case, Status.TOWN_REVIEW, crew)
-    # The town review passes, with the missing list recorded.
-    case = case_advance(case=case, action="town_review", by=town_officer, data=town_data())
-    assert case.status == Status.DISTRICT_APPROVAL
-    warning = ChecklistWarning.objects.get(case=case)
-    assert warning.action == "town_review" and "入户调查表" in warning.missing and "清理核实登记表" in warning.missing
-
+    # The town review does not forward a case the district will refuse: the same list, the same switch.
     with pytest.raises(TransitionInvalid) as refused:
-        case_advance(case=case, action="approve", by=district_officer, data=district_data())
-    assert "档案材料不全" in refused.value.text and "镇审核意见" in refused.value.text
+        case_advance(case=case, action="town_review", by=town_officer, data=town_data())
+    assert "档案材料不全，不能报区审批" in refused.value.text
+    assert "入户调查表" in refused.value.text and "镇审核意见" in refused.value.text
     case.refresh_from_db()
-    assert case.status == Status.DISTRICT_APPROVAL
+    assert case.status == Status.TOWN_REVIEW and not ChecklistWarning.objects.exists()
 
     for name in ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "清理核实登记表", "民主评议记录", "镇审核意见"]:
         file(case.household, kinds[name], town_officer, case=case)
     with pytest.raises(TransitionInvalid) as refused:
-        case_advance(case=case, action="approve", by=district_officer, data=district_data())
+        case_advance(case=case, action="town_review", by=town_officer, data=town_data())
     assert "缺少：公示照片。" in refused.value.text
     file(case.household, kinds["公示照片"], town_officer, case=case)
+    case = case_advance(case=case, action="town_review", by=town_officer, data=town_data())
+    assert case.status == Status.DISTRICT_APPROVAL
     case = case_advance(case=case, action="approve", by=district_officer, data=district_data())
     assert case.status == Status.DONE
     # Done: every stage is due, the district's own form is the one item left.
     assert [i.kind.name for i in case_checklist(case=case).missing] == ["区审批表"]
+
+
+def test_with_the_switch_off_the_town_review_warns_and_records_what_was_missing(
+    pipeline, case, crew, kinds, town_officer, district_officer
+):
+    pipeline.ARCHIVES_APPROVAL_GATE = False
+    case = drive(case, Status.TOWN_REVIEW, crew)
+    case = case_advance(case=case, action="town_review", by=town_officer, data=town_data())
+    assert case.status == Status.DISTRICT_APPROVAL
+    warning = ChecklistWarning.objects.get(case=case)
+    assert warning.action == "town_review" and "入户调查表" in warning.missing and "清理核实登记表" in warning.missing
+    # Switched back on, the district refuses what is missing (a case forwarded while it was off).
+    pipeline.ARCHIVES_APPROVAL_GATE = True
+    with pytest.raises(TransitionInvalid) as refused:
+        case_advance(case=case, action="approve", by=district_officer, data=district_data())
+    assert "档案材料不全" in refused.value.text and "镇审核意见" in refused.value.text
 
 
 def test_case_page_tells_the_town_officer_what_the_district_will_need(
@@ -100,16 +114,16 @@ def test_case_page_tells_the_town_officer_what_the_district_will_need(
     for name in ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "清理核实登记表", "民主评议记录"]:
         file(case.household, kinds[name], town_officer, case=case)
     page = client.get(url).content.decode()
-    assert "入户调查表" not in page.split("档案材料缺项")[1][:200]  # filed: no longer listed
+    assert "入户调查表" not in page.split("档案材料缺项：")[1].split("。")[0]  # filed: no longer listed
     for name in ["镇审核意见", "公示照片"]:
         file(case.household, kinds[name], town_officer, case=case)
     assert "档案材料缺项" not in client.get(url).content.decode()
 
 
 def test_the_gate_is_configurable(pipeline, case, crew, town_officer, district_officer):
-    case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
-    # A row that does not block approval ...
+    # Rows that do not block approval hold neither the town review nor the approval.
     ChecklistRequirement.objects.update(blocks_approval=False)
+    case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
     case = case_advance(case=case, action="approve", by=district_officer, data=district_data())
     assert case.status == Status.DONE
 
@@ -149,3 +163,15 @@ def test_village_and_town_report(
     assert ["甲村", 2, 1, 4, 3, 75] in [[c.value for c in row] for row in workbook["完整率汇总"].iter_rows()]
     details = [[c.value for c in row] for row in workbook["缺项明细"].iter_rows()]
     assert any(row[2] == "张甲" and row[-1] == "低保证" for row in details)
+
+
+def test_the_case_list_filters_cases_missing_documents(client, pipeline, case, kinds, town_officer):
+    from review.cases.selectors import case_list_url
+
+    other = Case.objects.create(household=HouseholdFactory(village=case.household.village), kind=Case.Kind.RECHECK)
+    for name in ["诚信承诺书", "家庭经济状况核对授权书"]:
+        file(other.household, kinds[name], town_officer, case=other)
+    client.force_login(town_officer)
+    page = client.get(case_list_url(documents=1)).content.decode()
+    assert "档案缺项" in page and "共 1 件" in page
+    assert f">#{case.pk}<" in page and f">#{other.pk}<" not in page

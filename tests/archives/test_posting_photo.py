@@ -77,13 +77,14 @@ def test_the_posting_photo_counts_for_every_listed_bag_and_the_approval_gate(
     assert _post(client, publicity_round, photo).status_code == 302
     assert Document.objects.filter(kind=kinds["公示照片"]).count() == 2
 
-    # The district approval is no longer refused for the photo: only the other documents were needed.
+    # The town review and the district approval are no longer refused for the photo: only the other
+    # documents were needed.
     case = case_advance(case=cases[0], action="submit", by=crew.cadre)
-    case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
     for name in OTHER_DOCUMENTS:
         document_upload(
             household=case.household, kind=kinds[name], file=upload(f"{name}.pdf", PDF), by=town_officer, case=case
         )
+    case = drive(case, Status.DISTRICT_APPROVAL, crew, town=town_officer)
     case = case_advance(case=case, action="approve", by=district_officer, data=district_data())
     assert case.status == Status.DONE
 

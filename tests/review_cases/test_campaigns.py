@@ -12,7 +12,7 @@ from review.cases.selectors import campaign_dashboard, worklist
 from review.cases.workflow import case_advance
 from review.models import CampaignPhase, Case, Status
 from tests.factories import HouseholdFactory, VillageFactory
-from tests.review_cases.conftest import acceptance_data, days_ago, district_data, drive
+from tests.review_cases.conftest import Crew, acceptance_data, days_ago, district_data, drive
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +130,11 @@ def test_worklists_and_dashboard_are_scoped(
     theirs = Case.objects.get(household=other)
     assert list(worklist(user=crew.cadre)) == [mine]
     assert list(worklist(user=team_member_b)) == [theirs]
-    assert list(worklist(user=town_officer)) == []
+    # The town office registers 受理 too (issue 17: its 我的待办 was empty while cases waited there).
+    assert set(worklist(user=town_officer)) == {mine, theirs}
     drive(mine, Status.TOWN_REVIEW, crew)
+    assert set(worklist(user=town_officer)) == {mine, theirs}
+    drive(theirs, Status.INVESTIGATION, Crew(team_b, team_member_b, team_member_b, team_member_b))
     assert list(worklist(user=town_officer)) == [mine]
     assert list(worklist(user=crew.cadre)) == []
 
