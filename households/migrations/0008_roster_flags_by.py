@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0006_id_conflicts'),
+        ('households', '0007_supplement_per_person'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
