@@ -56,8 +56,11 @@ def _income_findings(incomes: Iterable[IncomeItem], names: dict[int, Member]) ->
         member = names.get(item.member_id)
         who = f"成员{member.name}" if member else "家庭"
         amount = f"{item.monthly_amount} 元/月"
-        if item.kind == IncomeItem.Kind.PENSION and item.counted:
-            found.append(Finding(Kind.PENSION, f"income:{item.pk}", f"{who}领取养老金 {amount}。", member))
+        # Drawing a pension raises category 2 whether or not it is counted as income: counting
+        # is a separate question. The excluded 城乡居民基础养老金 (BASIC_PENSION) is not a pension here.
+        if item.kind == IncomeItem.Kind.PENSION:
+            counted = "" if item.counted else "（登记为不计入家庭收入）"
+            found.append(Finding(Kind.PENSION, f"income:{item.pk}", f"{who}领取养老金 {amount}{counted}。", member))
         elif item.kind == IncomeItem.Kind.UNEMPLOYMENT:
             found.append(Finding(Kind.UNEMPLOYMENT, f"income:{item.pk}", f"{who}领取失业保险金 {amount}。", member))
     return found
