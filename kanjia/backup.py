@@ -30,17 +30,32 @@ import gzip
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Model
 from django.test.utils import override_settings
 from django.utils import timezone
 
 FORMAT = "kanjia-backup/1"
+
+
+class _Exact(DjangoJSONEncoder):
+    """Datetimes and times with their microseconds (Django's encoder keeps milliseconds only, which
+    changed restored history rows, and so their audit seal hashes)."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
+
 # Rebuilt by migrations or worthless in a restore (sessions expire anyway).
 SKIP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 
@@ -58,7 +73,7 @@ def _objects() -> Iterator[Model]:
 def backup(*, path: Path) -> dict:
     counts = {m._meta.label_lower: m._base_manager.count() for m in _models()}
     data = serializers.serialize(
-        "json", _objects(), use_natural_foreign_keys=True, use_natural_primary_keys=False
+        "json", _objects(), use_natural_foreign_keys=True, use_natural_primary_keys=False, cls=_Exact
     ).encode()
     manifest = {
         "format": FORMAT,
