@@ -39,6 +39,7 @@ from review.models import CampaignPhase, Case, RegistrationForm, TeamMembership
 from review.notices import selectors as notice_selectors
 from review.notices import services as notice_services
 from review.teams.selectors import teams_visible_to
+from review.visits import selectors as visit_selectors
 
 # URL slug → stage record name.
 STAGE_SLUGS = {
@@ -236,6 +237,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "can_register_complaint": case.status == Case.Status.DONE
         and notice_services.can_manage_notices(user=request.user),
         "today": timezone.localdate(),
+        "phone_syncs": visit_selectors.case_syncs(case=case),
     }
     return render(request, "review/cases/detail.html", context)
 

@@ -231,3 +231,37 @@ def flag_states(*, case: Case) -> dict:
         str(f["pk"]): {"disposition": f["disposition"], "note": scrub(f["note"])}
         for f in ReviewFlag.objects.filter(household_id=case.household_id).values("pk", "disposition", "note")
     }
+
+
+FIELD_LABELS = {
+    "visited_on": "入户调查日期",
+    "family_present": "在场家庭成员",
+    "living_conditions": "居住及生活状况",
+    "recommended_outcome": "调查建议",
+    "recommended_amount": "建议月保障金",
+    "heard_report": "听",
+    "documents_note": "查",
+    "seen_housing": "看：住房",
+    "seen_living": "看：生活水平",
+    "neighbours_said": "访：邻居反映",
+    "conclusion": "核查结论",
+}
+
+
+def case_syncs(*, case: Case) -> list[dict]:
+    """Forms phones sent for this case (the case page): applied ones, and refused ones with what was sent,
+    so a form the server could not take is not lost (the caller has scoped the case)."""
+    from review.models import VisitSync
+
+    rows = []
+    for sync in VisitSync.objects.filter(case=case).select_related("user", "device").order_by("-received_at", "-id"):
+        fields = (sync.payload or {}).get("fields") or {}
+        sent = (
+            []
+            if sync.result == VisitSync.Result.APPLIED or not isinstance(fields, dict)
+            else [
+                (label, scrub(str(fields.get(name) or ""))) for name, label in FIELD_LABELS.items() if fields.get(name)
+            ]
+        )
+        rows.append({"sync": sync, "who": sync.user.get_full_name() or sync.user.get_username(), "sent": sent})
+    return rows

@@ -32,6 +32,15 @@ GPS_MAKER = "KanjiaTestPhone"
 
 
 @pytest.fixture(autouse=True)
+def _document_kinds(db):
+    """入户调查照片, 抽查走访照片: seeded by a migration, gone after a transactional test's flush."""
+    from archives.documents.seed import seed_defaults
+    from archives.models import ChecklistRequirement, DocumentKind
+
+    seed_defaults(DocumentKind, ChecklistRequirement)
+
+
+@pytest.fixture(autouse=True)
 def _pipeline_only(settings):
     settings.PUBLICITY_ENFORCE_ROUNDS = False
     settings.ARCHIVES_APPROVAL_GATE = False

@@ -244,6 +244,9 @@ def test_case_moved_on_while_offline_is_a_conflict_that_loses_nothing(visit_case
     assert not Document.objects.exists()
     kept = VisitSync.objects.get(result="冲突")
     assert kept.payload["fields"]["living_conditions"] == fields["living_conditions"]  # the phone's copy, on the server
+    # ... and the case page shows it, so the office can act on it.
+    page = phone.client.get(f"/review/cases/{visit_case.pk}/").content.decode()
+    assert "手机走访同步" in page and fields["living_conditions"] in page and "冲突" in page
 
 
 def test_second_visitor_is_a_conflict_never_a_second_record(visit_case, crew, second_visitor, phone_for):

@@ -541,10 +541,11 @@
 
   async function logout() {
     const unsynced = await Store.unsyncedCount();
+    if (unsynced && !window.confirm(`还有 ${unsynced} 份表单未同步：它们会加密保留在本机，重新登录后同步。确定退出吗？`)) return;
+    // The session (and its CSRF token) first: reading it opens the store, which must be gone after.
+    const s = online() ? await session().catch(() => ({})) : {};
     if (unsynced === 0) await Store.wipe();
-    else if (!window.confirm(`还有 ${unsynced} 份表单未同步：它们会加密保留在本机，重新登录后同步。确定退出吗？`)) return;
     if (online()) {
-      const s = await session().catch(() => ({}));
       if (s.ok) {
         const f = el("form", { method: "post", action: URLS.logout }, el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: s.csrf }));
         document.body.append(f);
