@@ -15,14 +15,20 @@ Rules, in the order the detail page shows them:
 5. Property checks: every active PropertyRule of the town.
 6. Eligible = per-capita income < standard and every property check passes.
 7. Base amount = (standard − per-capita income) × covered persons (co-resident
-   members marked 纳入保障), rounded as the standard says; extra 分类施保 amount =
-   the category's amount × covered persons.
+   members marked 纳入保障), rounded as the standard says.
+8. 分类施保 supplement = the exact sum over covered co-resident members of each
+   member's amount: the categories whose criteria the member meets on the first
+   day of the month (age, disability grade, serious illness, or a recorded
+   人工认定), the highest one (就高) or all added up, as the town configures
+   (`Town.supplement_rule`). No rounding. Until every active category of the
+   town has its criteria set (`Category.mapped_at`), the old household rule
+   applies (the household's category × covered persons) and a step says so.
 """
 
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -33,9 +39,12 @@ from households.models import (
     Household,
     IncomeItem,
     Member,
+    MemberCategory,
     PropertyRule,
     Rounding,
     Standard,
+    SupplementRule,
+    Town,
 )
 
 ZERO = Decimal("0.00")
@@ -76,6 +85,10 @@ class Computation:
     base_amount: Decimal = ZERO
     extra_amount: Decimal = ZERO
     steps: list[Line] = field(default_factory=list)
+    # Per member (co-resident and covered): the categories paid for them, and the amount.
+    member_categories: dict[int, list[Category]] = field(default_factory=dict)
+    member_extra: dict[int, Decimal] = field(default_factory=dict)
+    per_person: bool = False  # 分类施保 computed per person (every active category mapped)
 
     @property
     def total(self) -> Decimal:
@@ -115,6 +128,71 @@ def round_amount(amount: Decimal, rounding: str) -> Decimal:
     if rounding == Rounding.YUAN_UP:
         return amount.quantize(Decimal("1"), rounding=ROUND_CEILING).quantize(CENT)
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def per_person_in_effect(categories: Iterable[Category]) -> bool:
+    """Every active category of the town has its criteria (and there is at least one)."""
+    active = [c for c in categories if c.active]
+    return bool(active) and all(c.mapped_at is not None for c in active)
+
+
+def qualifying_categories(
+    member: Member, *, categories: Iterable[Category], manual: set[tuple[int, int]], month: date
+) -> list[Category]:
+    """The active mapped categories whose criteria the member meets on the first day of the month."""
+    found = []
+    age = age_on(member.birth_date, month) if member.birth_date else None
+    for c in categories:
+        if not c.active or c.mapped_at is None:
+            continue
+        meets = (
+            (c.age_at_least is not None and age is not None and age >= c.age_at_least)
+            or (c.age_under is not None and age is not None and age < c.age_under)
+            or (bool(member.disability) and member.disability_grade in c.grades)
+            or (c.serious_illness and member.health == Member.Health.SERIOUS)
+            or (c.manual and (member.pk, c.pk) in manual)
+        )
+        if meets:
+            found.append(c)
+    return found
+
+
+def member_supplement(qualifying: list[Category], *, rule: str) -> tuple[list[Category], Decimal]:
+    """就高 (one category, the highest amount) or 累加 (all of them): what the person is paid for."""
+    if not qualifying:
+        return [], ZERO
+    if rule == SupplementRule.SUM:
+        return list(qualifying), sum((c.extra_amount for c in qualifying), ZERO)
+    best = max(qualifying, key=lambda c: (c.extra_amount, -c.pk if c.pk else 0))
+    return [best], best.extra_amount
+
+
+def _per_person_lines(
+    result: "Computation",
+    covered: list[Member],
+    *,
+    categories: list[Category],
+    manual: set[tuple[int, int]],
+    rule: str,
+) -> None:
+    total = ZERO
+    rule_label = "就高" if rule != SupplementRule.SUM else "累加"
+    for m in covered:
+        paid, amount = member_supplement(
+            qualifying_categories(m, categories=categories, manual=manual, month=result.month), rule=rule
+        )
+        if not paid:
+            continue
+        result.member_categories[m.pk] = paid
+        result.member_extra[m.pk] = amount
+        total += amount
+        names = "、".join(f"{c.name} {c.extra_amount}" for c in paid)
+        result.steps.append(Line(f"分类施保 · {m.name}", amount, f"{names}（{rule_label}）"))
+    result.extra_amount = total.quantize(CENT)
 
 
 def _income_lines(
@@ -171,6 +249,9 @@ def compute(
     category: Category | None,
     town_id: int,
     month: date,
+    categories: Iterable[Category] = (),
+    manual: Iterable[tuple[int, int]] = (),
+    supplement_rule: str = SupplementRule.HIGHEST,
 ) -> Computation:
     month = first_of_month(month)
     members = list(members)
@@ -212,18 +293,31 @@ def compute(
             f"{result.standard.get_rounding_display()}",
         )
     )
-    if category is not None and category.extra_amount:
+    categories = [c for c in categories if c.town_id == town_id]
+    if per_person_in_effect(categories):
+        result.per_person = True
+        _per_person_lines(result, covered, categories=categories, manual=set(manual), rule=supplement_rule)
+        steps.append(Line("分类施保金", result.extra_amount, "按人计算：符合条件的保障成员加发金额之和（不取整）"))
+    elif category is not None and category.extra_amount:
         result.extra_amount = (category.extra_amount * len(covered)).quantize(CENT)
-        steps.append(
-            Line("分类施保金", result.extra_amount, f"{category.name}：{category.extra_amount} × {len(covered)}")
-        )
+        note = f"{category.name}：{category.extra_amount} × {len(covered)}"
+        if categories:
+            note += "（分类施保类别尚未全部设置适用条件，暂按户计算）"
+        steps.append(Line("分类施保金", result.extra_amount, note))
     steps.append(Line("每月合计", result.total, "月保障金 + 分类施保金"))
     return result
+
+
+def manual_pairs(*, household: Household) -> set[tuple[int, int]]:
+    return set(MemberCategory.objects.filter(member__household=household).values_list("member_id", "category_id"))
 
 
 def benefit_for(*, household: Household, month: date | None = None) -> Computation:
     """Load what the computation needs (uses prefetched relations when present)."""
     town_id = household.village.town_id
+    town = household.village.town
+    categories = list(Category.objects.filter(town_id=town_id))
+    manual = manual_pairs(household=household) if any(c.manual for c in categories) else set()
     return compute(
         household=household,
         members=household.members.all(),
@@ -234,4 +328,65 @@ def benefit_for(*, household: Household, month: date | None = None) -> Computati
         category=household.category,
         town_id=town_id,
         month=month or timezone.localdate(),
+        categories=categories,
+        manual=manual,
+        supplement_rule=town.supplement_rule,
     )
+
+
+def benefit_month(day: date) -> date:
+    """The month a decision made on `day` takes effect: the first of the next month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class SupplementChange:
+    household_id: int
+    paid: Decimal
+    computed: Decimal
+    members: list[tuple[str, str, Decimal]]  # name, categories, amount
+
+
+def supplement_changes(*, household_ids: Iterable[int] | None = None, month: date) -> list[SupplementChange]:
+    """Active households of towns where per-person 分类施保 is in effect whose paid supplement
+    differs from the per-person sum for `month` (eligibility aside). Four queries."""
+    month = first_of_month(month)
+    categories = list(Category.objects.all())
+    by_town: dict[int, list[Category]] = {}
+    for c in categories:
+        by_town.setdefault(c.town_id, []).append(c)
+    towns = {t: cs for t, cs in by_town.items() if per_person_in_effect(cs)}
+    if not towns:
+        return []
+    rules = dict(Town.objects.filter(pk__in=towns).values_list("pk", "supplement_rule"))
+    households = Household.objects.filter(status=Household.Status.ACTIVE, village__town_id__in=towns)
+    if household_ids is not None:
+        households = households.filter(pk__in=list(household_ids))
+    paid = {h: (amount, town) for h, amount, town in households.values_list("pk", "extra_amount", "village__town_id")}
+    members = Member.objects.filter(household_id__in=households.values("pk"), covered=True).only(
+        *("pk", "household_id", "name", "birth_date", "health", "disability", "disability_grade"),
+        *("died_on", "moved_out_on"),
+    )
+    manual = set(
+        MemberCategory.objects.filter(member__household_id__in=households.values("pk")).values_list(
+            "member_id", "category_id"
+        )
+    )
+    sums: dict[int, Decimal] = {}
+    detail: dict[int, list[tuple[str, str, Decimal]]] = {}
+    for m in members:
+        if not is_co_resident(m, month=month):
+            continue
+        town = paid[m.household_id][1]
+        chosen, amount = member_supplement(
+            qualifying_categories(m, categories=towns[town], manual=manual, month=month), rule=rules[town]
+        )
+        if chosen:
+            sums[m.household_id] = sums.get(m.household_id, ZERO) + amount
+            detail.setdefault(m.household_id, []).append((m.name, "、".join(c.name for c in chosen), amount))
+    changes = []
+    for hid, (amount, _town) in sorted(paid.items()):
+        computed = sums.get(hid, ZERO).quantize(CENT)
+        if computed != amount:
+            changes.append(SupplementChange(hid, amount, computed, detail.get(hid, [])))
+    return changes

@@ -22,10 +22,20 @@ class Area(models.TextChoices):
     RURAL = "农村", "农村"
 
 
+class SupplementRule(models.TextChoices):
+    """How a person who qualifies for several 分类施保 categories is paid."""
+
+    HIGHEST = "highest", "就高：符合多个类别的，只按加发金额最高的一类发放"
+    SUM = "sum", "累加：符合多个类别的，各类加发金额相加"
+
+
 class Town(models.Model):
     name = models.CharField("乡镇(街道)", max_length=50, unique=True)
     code = models.CharField("代码", max_length=20, unique=True)
     district = models.CharField("区(县)", max_length=50, default="雁江区")
+    supplement_rule = models.CharField(
+        "符合多个分类施保类别时", max_length=8, choices=SupplementRule.choices, default=SupplementRule.HIGHEST
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -95,13 +105,30 @@ class VillageGroup(models.Model):
 
 
 class Category(models.Model):
-    """分类施保 class: extra monthly amount per covered person in the class."""
+    """分类施保 class: an extra monthly amount for each covered person who meets its criteria.
+
+    The criteria are the office's data (DOMAIN §1): a person qualifies when any of the
+    set criteria holds (age at least / under, a disability grade, serious illness) or
+    the office recorded them by hand with a reason (`MemberCategory`, for `manual`
+    categories). A category counts per person only once the office has saved its
+    criteria (`mapped_at`); until every active category of a town is mapped, the
+    town's households are computed the old way (the household's category × covered).
+    """
 
     town = models.ForeignKey(Town, verbose_name="乡镇", on_delete=models.PROTECT, related_name="categories")
     name = models.CharField("类别名称", max_length=50)
     extra_amount = models.DecimalField("每人每月加发金额(元)", default=ZERO, **money)
     description = models.CharField("适用说明", max_length=200, blank=True)
     active = models.BooleanField("启用", default=True)
+    age_at_least = models.PositiveSmallIntegerField(
+        "年满(岁)及以上", null=True, blank=True, validators=[MaxValueValidator(150)]
+    )
+    age_under = models.PositiveSmallIntegerField("未满(岁)", null=True, blank=True, validators=[MaxValueValidator(150)])
+    # Comma-separated grades 1–4, e.g. "1,2"; empty: disability does not qualify.
+    disability_grades = models.CharField("残疾等级", max_length=10, blank=True)
+    serious_illness = models.BooleanField("重病患者", default=False)
+    manual = models.BooleanField("人工认定（须写明理由）", default=False)
+    mapped_at = models.DateTimeField("适用条件设置时间", null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -115,6 +142,54 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def grades(self) -> frozenset[int]:
+        return frozenset(int(g) for g in self.disability_grades.split(",") if g.strip().isdigit())
+
+    @property
+    def criteria_text(self) -> str:
+        parts = []
+        if self.age_at_least is not None:
+            parts.append(f"年满 {self.age_at_least} 岁")
+        if self.age_under is not None:
+            parts.append(f"未满 {self.age_under} 岁")
+        if self.grades:
+            parts.append("残疾等级 " + "、".join(f"{g} 级" for g in sorted(self.grades)))
+        if self.serious_illness:
+            parts.append("重病患者")
+        if self.manual:
+            parts.append("人工认定（须写明理由）")
+        if self.mapped_at is None:
+            return "尚未设置"
+        return "或".join(parts) or "无人符合（不加发）"
+
+
+class MemberCategory(models.Model):
+    """A person placed in a 人工认定 分类施保 category by the town office, with the reason."""
+
+    member = models.ForeignKey(
+        "Member", verbose_name="成员", on_delete=models.CASCADE, related_name="manual_categories"
+    )
+    category = models.ForeignKey(Category, verbose_name="分类施保类别", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("认定理由", max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="认定人", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField("认定时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "分类施保人工认定"
+        verbose_name_plural = verbose_name
+        ordering = ["member_id", "category_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "category"], name="membercategory_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="membercategory_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.category_id}"
 
 
 class AssetKind(models.TextChoices):

@@ -207,6 +207,8 @@ def _finish(ctx: Context, household: Household, members, incomes, assets) -> lis
         category=household.category,
         town_id=household.village.town_id,
         month=TODAY,
+        categories=ctx.categories,
+        supplement_rule=household.village.town.supplement_rule,
     )
     head = members[0]
     household.head, household.head_name = head, head.name

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from households.models import Area, Category, Standard, Town, Village, VillageGroup
+from households.policy.services import category_map
 from kanjia import roles
 
 DEMO_PASSWORD = "Kanjia@2021"  # noqa: S105 - demo accounts only, printed by `make run`
@@ -66,6 +67,33 @@ CATEGORIES = [
     ("三类(一般)", Decimal("0.00"), "其他保障对象"),
 ]
 
+# The demo's three categories come mapped to their criteria (issue 14): a person qualifies
+# for the first by a grade 1–2 disability or serious illness, for the second at 70 or under 18.
+CATEGORY_CRITERIA = {
+    "一类(特困重病重残)": {
+        "age_at_least": None,
+        "age_under": None,
+        "disability_grades": "1,2",
+        "serious_illness": True,
+        "manual": False,
+    },
+    "二类(老年未成年)": {
+        "age_at_least": 70,
+        "age_under": 18,
+        "disability_grades": "",
+        "serious_illness": False,
+        "manual": False,
+    },
+    "三类(一般)": {
+        "age_at_least": None,
+        "age_under": None,
+        "disability_grades": "",
+        "serious_illness": False,
+        "manual": False,
+        "nobody": True,
+    },
+}
+
 
 @transaction.atomic
 def load_places() -> Town:
@@ -84,9 +112,11 @@ def load_places() -> Town:
             defaults={"monthly_amount": amount, "note": "演示数据"},
         )
     for name, extra, description in CATEGORIES:
-        Category.objects.get_or_create(
+        category, _ = Category.objects.get_or_create(
             town=town, name=name, defaults={"extra_amount": extra, "description": description}
         )
+        if category.mapped_at is None and name in CATEGORY_CRITERIA:
+            category_map(category=category, by=None, **CATEGORY_CRITERIA[name])
     return town
 
 

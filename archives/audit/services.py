@@ -10,7 +10,7 @@ household drops out when such a filter is set.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from axes.models import AccessAttempt
@@ -439,6 +439,7 @@ ANOMALIES = {
     "unusual-hours": "非工作时间登录",
     "lockouts": "被锁定的账号",
     "special-cases": "办结期限延长至45个工作日的特殊情况",
+    "computation-deviations": "与系统计算或保障条件不符的审核审批决定",
 }
 
 
@@ -583,6 +584,74 @@ def special_cases() -> QuerySet[Acceptance]:
         .select_related("case__household__village", "updated_by")
         .order_by("-accepted_on", "-id")
     )
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One 镇审核 or 区审批 that departed from the computation or the eligibility rules."""
+
+    stage: str
+    case_id: int
+    household_id: int
+    head_name: str
+    village: str
+    on: date
+    outcome: str
+    decided: str
+    computed: str
+    deviation: str
+    reason: str
+    by_id: int | None
+    by: str
+
+
+def computation_deviations(*, limit: int = 500) -> list[Deviation]:
+    """Every recorded decision with a departure from the computation, its 特殊情形说明 and who made it."""
+    related = ("case__household__village", "updated_by")
+    rows: list[Deviation] = []
+    for r in TownReview.objects.exclude(deviation="").select_related(*related).order_by("-reviewed_on", "-id")[:limit]:
+        rows.append(
+            Deviation(
+                "镇审核",
+                r.case_id,
+                r.case.household_id,
+                r.case.household.head_name,
+                r.case.household.village.name,
+                r.reviewed_on,
+                r.proposed_outcome,
+                f"{r.proposed_amount or '—'}",
+                f"{(r.computed_base or 0) + (r.computed_extra or 0)}",
+                r.deviation,
+                r.special_reason,
+                r.updated_by_id,
+                _person(r.updated_by),
+            )
+        )
+    approvals = DistrictApproval.objects.exclude(deviation="").select_related(*related)
+    for r in approvals.order_by("-decided_on", "-id")[:limit]:
+        rows.append(
+            Deviation(
+                "区审批",
+                r.case_id,
+                r.case.household_id,
+                r.case.household.head_name,
+                r.case.household.village.name,
+                r.decided_on,
+                r.outcome,
+                f"{r.base_amount} + {r.extra_amount}",
+                f"{r.computed_base} + {r.computed_extra}",
+                r.deviation,
+                r.special_reason,
+                r.updated_by_id,
+                _person(r.updated_by),
+            )
+        )
+    rows.sort(key=lambda d: (d.on, d.case_id), reverse=True)
+    return rows[:limit]
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else "系统"
 
 
 def unusual_hour_logins() -> QuerySet[LoginLog]:

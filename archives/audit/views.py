@@ -172,6 +172,8 @@ def audit_anomaly(request: HttpRequest, slug: str) -> HttpResponse:
         context["logins"] = audit.unusual_hour_logins()[:500]
     elif slug == "special-cases":
         context["specials"] = audit.special_cases()[:500]
+    elif slug == "computation-deviations":
+        context["deviations"] = audit.computation_deviations()
     else:
         context["lockouts"] = audit.lockouts()[:500]
     return render(request, "archives/audit/anomaly.html", context)

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,8 +30,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 from households import idcard
+from households.benefit import is_co_resident, member_supplement, per_person_in_effect, qualifying_categories
 from households.ledger.format import LEDGER_HEADERS
-from households.models import ExportJob, Household, Member, Village
+from households.models import Category, ExportJob, Household, Member, MemberCategory, Town, Village
 from households.selectors import households_visible_to, members_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, _cell, write_xlsx
@@ -60,6 +62,12 @@ MEMBER_FIELDS = (
     "household__phone",
     "household__bank_name",
     "household__bank_account",
+    # Not written: what the member's 分类施保 category is decided from.
+    "pk",
+    "household__village__town_id",
+    "covered",
+    "died_on",
+    "moved_out_on",
 )
 HOUSEHOLD_HEADERS = (
     "乡镇(街道)",
@@ -95,9 +103,43 @@ def _month(value: date | None) -> str | None:
     return f"{value:%Y-%m}" if value else None
 
 
+class _MemberCategories:
+    """保障类别 per member row: where per-person 分类施保 is in effect, the categories paid for
+    that member this month (covered, co-resident, meets the criteria); before, the household's."""
+
+    def __init__(self, members: QuerySet[Member]) -> None:
+        self.month = timezone.localdate().replace(day=1)
+        everything = list(Category.objects.all())
+        self.by_town = {
+            t: cs
+            for t in {c.town_id for c in everything}
+            if per_person_in_effect(cs := [c for c in everything if c.town_id == t])
+        }
+        self.rules = dict(Town.objects.values_list("pk", "supplement_rule"))
+        self.manual = (
+            set(MemberCategory.objects.filter(member__in=members.order_by()).values_list("member_id", "category_id"))
+            if self.by_town
+            else set()
+        )
+
+    def name(self, *, town_id: int, household_category: str | None, **member) -> str | None:
+        categories = self.by_town.get(town_id)
+        if categories is None:
+            return household_category
+        person = SimpleNamespace(**member)
+        if not person.covered or not is_co_resident(person, month=self.month):
+            return None
+        chosen, _amount = member_supplement(
+            qualifying_categories(person, categories=categories, manual=self.manual, month=self.month),
+            rule=self.rules[town_id],
+        )
+        return "、".join(c.name for c in chosen) or None
+
+
 def member_rows(members: QuerySet[Member], *, full: bool, tick: Callable[[], None]) -> Iterator[list]:
     """One list per member in LEDGER_HEADERS order, as the import reads them back."""
     hide = (lambda v: v) if full else (lambda v: idcard.mask(v) if v else v)
+    categories = _MemberCategories(members)
     for (
         town,
         village,
@@ -122,8 +164,25 @@ def member_rows(members: QuerySet[Member], *, full: bool, tick: Callable[[], Non
         phone,
         bank_name,
         bank_account,
+        pk,
+        town_id,
+        member_covered,
+        died_on,
+        moved_out_on,
     ) in members.values_list(*MEMBER_FIELDS).iterator(chunk_size=5000):
         tick()
+        category = categories.name(
+            town_id=town_id,
+            household_category=category,
+            pk=pk,
+            birth_date=birth_date,
+            health=health,
+            disability=disability,
+            disability_grade=grade,
+            covered=member_covered,
+            died_on=died_on,
+            moved_out_on=moved_out_on,
+        )
         yield [
             town,
             village,

@@ -79,6 +79,7 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("disability", "残疾类别", aliases=("残疾类型",)),
     Column("disability_grade", "残疾等级", aliases=("残疾级别",)),
     Column("area", "城乡类别", aliases=("城乡",)),
+    # Per member row: that member's 分类施保 category (or empty); see households.ledger.importer.
     Column("category", "保障类别", aliases=("分类施保类别", "类别")),
     Column("covered_persons", "保障人数", aliases=("享受人数",)),
     Column("base_amount", "月保障金额", aliases=("月保障金", "保障金额")),
@@ -95,7 +96,6 @@ HOUSEHOLD_KEYS = (
     "group",
     "head_name",
     "area",
-    "category",
     "covered_persons",
     "base_amount",
     "extra_amount",

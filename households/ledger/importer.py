@@ -30,12 +30,22 @@ from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from households import idcard
+from households.benefit import per_person_in_effect
 from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, recent_conflicts
 from households.conflicts.services import id_conflicts_record
 from households.hooks import households_changed
 from households.ledger import format as fmt
 from households.ledger.format import LEDGER_COLUMNS, CellError, Problem, UploadRefused
-from households.models import Category, Household, IdConflict, ImportBatch, Member, Village, VillageGroup
+from households.models import (
+    Category,
+    Household,
+    IdConflict,
+    ImportBatch,
+    Member,
+    MemberCategory,
+    Village,
+    VillageGroup,
+)
 from households.selectors import villages_changeable_by, villages_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -58,6 +68,7 @@ class MemberIn:
     name: str
     info: idcard.IdInfo
     values: dict[str, Any]  # relation, health, disability, disability_grade (columns present)
+    category: tuple[str, int] | None = None  # 保障类别 of this member's row, and the row
 
 
 @dataclass
@@ -209,7 +220,13 @@ def _parse_row(number, get, columns, households, seen_ids, problems) -> None:
         return
     household = households.setdefault(head_id, HouseholdIn(head_id=head_id))
     household.rows.append(number)
-    household.members.append(MemberIn(row=number, name=name, info=info, values=values))
+    category = None
+    if "category" in columns and get("category") is not None:
+        try:
+            category = (fmt.text(get("category"), max_length=50), number)
+        except CellError as exc:
+            problem("category", str(exc))
+    household.members.append(MemberIn(row=number, name=name, info=info, values=values, category=category))
     for key, value in household_values.items():
         if key in household.values and household.values[key][0] != value:
             first, first_row = household.values[key]
@@ -307,6 +324,8 @@ class Plan:
     heads: list[tuple[Household, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[dict] = field(default_factory=list)
+    # 人工认定 分类施保 read from member rows: (ID number, category), recorded after members exist.
+    grants: list[tuple[str, Category]] = field(default_factory=list)
     # Numbers held in villages the importer cannot see: answered NEUTRAL, recorded after planning.
     id_check: IdCheck = field(default_factory=IdCheck)
 
@@ -331,7 +350,11 @@ class _Places:
             if g.name:
                 self.groups[(g.village_id, g.name)] = g
         self.categories: dict[tuple[int, str], Category] = {}
-        for c in Category.objects.all():
+        everything = list(Category.objects.all())
+        self.per_person_towns = {
+            t for t in {c.town_id for c in everything} if per_person_in_effect(c for c in everything if c.town_id == t)
+        }
+        for c in everything:
             self.categories[(c.town_id, c.name)] = c
             short = c.name.split("(")[0].split("（")[0]
             self.categories.setdefault((c.town_id, short), c)
@@ -362,11 +385,40 @@ class _Places:
             raise CellError(f"{village.name}没有「{raw}」，请核对组号，或先在系统中添加该组。")
         return found
 
+    def per_person(self, town_id: int) -> bool:
+        return town_id in self.per_person_towns
+
     def category(self, village: Village, raw: str) -> Category:
         found = self.categories.get((village.town_id, raw))
         if found is None:
             raise CellError(f"没有保障类别「{raw}」，请按系统中的分类施保类别填写。")
         return found
+
+
+LEDGER_GRANT_REASON = "台账导入：区系统台账登记该成员为此类别"
+
+
+def _plan_categories(item: HouseholdIn, village: Village, present, places, target: dict, problem) -> list:
+    """保障类别 is per member row (that member's category, or empty).
+
+    Once every active category of the town has its criteria (per-person 分类施保), a
+    criteria category is derived from the member's own data and the column is only checked;
+    a 人工认定 category is recorded for that member (reason: the ledger). Before that, the
+    household keeps one category (the old rule): the first member row that names one.
+    """
+    if "category" not in present:
+        return []
+    named = []
+    for m in item.members:
+        if m.category and m.category[0]:
+            try:
+                named.append((m, places.category(village, m.category[0])))
+            except CellError as exc:
+                problem(m.category[1], "category", str(exc))
+    if places.per_person(village.town_id):
+        return [(m.info.number, c) for m, c in named if c.manual]
+    target["category_id"] = named[0][1].pk if named else None
+    return []
 
 
 def _existing_members(numbers: list[str]) -> dict[str, Member]:
@@ -443,7 +495,8 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
         problem(row_of["village"], "village", f"您无权导入到「{village.name}」（不在您负责的村）。")
         return
     target: dict[str, Any] = {"village_id": village.pk, "head_name": value.get("head_name", "")}
-    for key in ("group", "category"):
+    grants = _plan_categories(item, village, present, places, target, problem)
+    for key in ("group",):
         if key in present:
             target[f"{key}_id"] = None
             if value.get(key):
@@ -500,6 +553,7 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
             plan.household_fields.update(k.removesuffix("_id") for k in changed)
         household._changed = [HOUSEHOLD_LABELS[k.removesuffix("_id")] for k in changed]
     plan.heads.append((household, item.head_id))
+    plan.grants.extend(grants)
     for m in item.members:
         _plan_member(m, household, found.get(m.info.number), plan)
     if household.pk is not None:
@@ -579,6 +633,24 @@ def apply_plan(plan: Plan, *, user: AbstractBaseUser) -> None:
             household.updated_at = now
         fields = sorted(plan.household_fields | {"head", "updated_at", "version"})
         bulk_update_with_history(list(to_update.values()), Household, fields, batch_size=1000, default_user=user)
+    _apply_grants(plan.grants, user=user)
+
+
+def _apply_grants(grants: list[tuple[str, Category]], *, user: AbstractBaseUser) -> None:
+    """人工认定 categories named in the ledger, for members who do not have them yet."""
+    if not grants:
+        return
+    ids = _head_ids(sorted({number for number, _c in grants}))
+    existing = set(MemberCategory.objects.filter(member_id__in=ids.values()).values_list("member_id", "category_id"))
+    fresh = {
+        (ids[number], c.pk): MemberCategory(
+            member_id=ids[number], category=c, reason=LEDGER_GRANT_REASON, granted_by=user
+        )
+        for number, c in grants
+        if number in ids and (ids[number], c.pk) not in existing
+    }
+    if fresh:
+        bulk_create_with_history(list(fresh.values()), MemberCategory, batch_size=1000, default_user=user)
 
 
 def _head_ids(numbers: list[str]) -> dict[str, int]:

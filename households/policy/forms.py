@@ -8,7 +8,7 @@ town, area and date, no backdating, unique category names) live in
 from django import forms
 
 from households.forms import DATE, StyledMixin
-from households.models import Area, AssetKind, Rounding, Town
+from households.models import Area, AssetKind, Category, Rounding, SupplementRule, Town
 from kanjia.forms import attach_errors
 
 
@@ -124,3 +124,71 @@ class PropertyRuleForm(PolicyForm):
     )
     max_value = _money("价值上限(元)", required=False, help_text="留空表示不限价值")
     active = forms.BooleanField(label="启用（计算保障金时核查）", required=False)
+
+
+def _age(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=150,
+        error_messages={"invalid": f"{label}应为整数。", "min_value": "年龄不能为负数。", "max_value": "年龄过大。"},
+    )
+
+
+class CategoryMapForm(StyledMixin, forms.Form):
+    """One category's criteria on the mapping page (the category is the form's prefix)."""
+
+    extra_amount = _money("每人每月加发金额(元)")
+    age_at_least = _age("年满(岁)及以上")
+    age_under = _age("未满(岁)")
+    disability_grades = forms.CharField(
+        label="残疾等级", required=False, max_length=10, help_text="例如“1,2”表示一、二级残疾"
+    )
+    serious_illness = forms.BooleanField(label="重病患者", required=False)
+    manual = forms.BooleanField(label="人工认定（逐人登记，须写明理由）", required=False)
+    nobody = forms.BooleanField(label="无人符合（本类不加发）", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def apply_errors(self, exc) -> None:
+        attach_errors(self, exc)
+
+
+class SupplementRuleForm(StyledMixin, forms.Form):
+    rule = forms.ChoiceField(
+        label="符合多个类别时",
+        choices=SupplementRule.choices,
+        error_messages={"required": "请选择发放方式。", "invalid_choice": "请选择发放方式。"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+class MemberCategoryForm(StyledMixin, forms.Form):
+    id_number = forms.CharField(
+        label="成员身份证号码", max_length=18, error_messages={"required": "请填写成员的身份证号码。"}
+    )
+    category = forms.ModelChoiceField(
+        label="分类施保类别",
+        queryset=Category.objects.none(),
+        error_messages={"required": "请选择类别。", "invalid_choice": "所选类别不存在或不是人工认定的类别。"},
+    )
+    reason = forms.CharField(
+        label="认定理由",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "人工认定分类施保须写明理由。", "max_length": "理由不能超过 300 个字。"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(manual=True, active=True, mapped_at__isnull=False)
+        self.style()
+
+    def apply_errors(self, exc) -> None:
+        attach_errors(self, exc)

@@ -6,13 +6,16 @@ These are town-wide settings, not village data: the town-wide roles (镇民政�
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, QuerySet
 
-from households.benefit import standard_in_force
-from households.models import Area, Category, PropertyRule, Standard, Town
+from households.benefit import standard_in_force, supplement_changes
+from households.models import Area, Category, Household, MemberCategory, PropertyRule, Standard, Town
+from households.selectors import households_visible_to
 from kanjia import roles
+from kanjia.xlsx import SheetSpec, write_xlsx
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -88,3 +91,54 @@ def property_rule_list() -> QuerySet[PropertyRule]:
 def change_history(*, obj, limit: int = 50) -> list:
     """The object's recorded versions, newest first, with who made them."""
     return list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+
+
+def category_mapping() -> list[Category]:
+    """Every category with its criteria, for the mapping page."""
+    return list(Category.objects.select_related("town").order_by("town__code", "-active", "name"))
+
+
+def manual_grants() -> QuerySet[MemberCategory]:
+    return MemberCategory.objects.select_related("member__household__village", "category", "granted_by").order_by(
+        "member__household__village__order", "member__household_id", "member_id"
+    )
+
+
+@dataclass
+class SupplementChangeRow:
+    household: Household
+    paid: Decimal
+    computed: Decimal
+    members: list
+
+    @property
+    def difference(self) -> Decimal:
+        return self.computed - self.paid
+
+
+def supplement_change_rows(*, user: User, today: date) -> list[SupplementChangeRow]:
+    """Active households the user sees whose 分类施保 would change under the per-person rule this month."""
+    visible = households_visible_to(user=user)
+    changes = supplement_changes(month=today, household_ids=visible.values_list("pk", flat=True))
+    households = visible.select_related("village").in_bulk([c.household_id for c in changes])
+    return [
+        SupplementChangeRow(households[c.household_id], c.paid, c.computed, c.members)
+        for c in changes
+        if c.household_id in households
+    ]
+
+
+def supplement_change_xlsx(*, rows: list[SupplementChangeRow], today: date) -> bytes:
+    header = ["村(社区)", "户主姓名", "现发分类施保金(元)", "按人计算(元)", "差额(元)", "符合条件的成员"]
+    body = (
+        [
+            r.household.village.name,
+            r.household.head_name,
+            r.paid,
+            r.computed,
+            r.difference,
+            "；".join(f"{name}（{cats} {amount}）" for name, cats, amount in r.members),
+        ]
+        for r in rows
+    )
+    return write_xlsx([SheetSpec(f"分类施保变化{today:%Y%m}", header, body)])

@@ -20,7 +20,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from households.models import Area, AssetKind, Category, Household, PropertyRule, Rounding, Standard, Town
+from households.models import (
+    Area,
+    AssetKind,
+    Category,
+    Household,
+    Member,
+    MemberCategory,
+    PropertyRule,
+    Rounding,
+    Standard,
+    SupplementRule,
+    Town,
+)
 
 IN_FORCE = (
     "这条保障标准已于 {day:%Y年%m月%d日} 起执行，不能再修改或删除：已执行月份的保障金按当时的标准计算。"
@@ -276,3 +288,101 @@ def property_rule_update(
             active,
         )
         return _save_rule(rule=rule, by=by)
+
+
+# --- 分类施保: criteria per category, the town's rule, 人工认定 ----------------------------
+
+NOT_MAPPED = "请至少设置一项适用条件（年龄、残疾等级、重病或人工认定）；确实无人符合的类别请勾选“无人符合”。"
+AGE_RANGE = "年龄应在 0 到 150 岁之间。"
+
+
+def parse_grades(raw: str) -> str:
+    """ "1,2" / "1、2" / "1 2" → "1,2"; anything else is a ValidationError."""
+    parts = [p for p in raw.replace("、", ",").replace("，", ",").replace(" ", ",").split(",") if p.strip()]
+    grades = set()
+    for p in parts:
+        if not p.strip().isdigit() or not 1 <= int(p) <= 4:
+            raise ValidationError({"disability_grades": ["残疾等级只能是 1 到 4 级，例如“1,2”。"]})
+        grades.add(int(p))
+    return ",".join(str(g) for g in sorted(grades))
+
+
+def category_map(
+    *,
+    category: Category,
+    age_at_least: int | None,
+    age_under: int | None,
+    disability_grades: str,
+    serious_illness: bool,
+    manual: bool,
+    nobody: bool = False,
+    extra_amount: Decimal | None = None,
+    by: AbstractBaseUser | None,
+) -> Category:
+    """Set a category's criteria (and its amount per person). A category with no criterion
+    is mapped only when the office says nobody qualifies (`nobody`)."""
+    grades = parse_grades(disability_grades or "")
+    errors: dict[str, list[str]] = {}
+    for key, value in (("age_at_least", age_at_least), ("age_under", age_under)):
+        if value is not None and not 0 <= value <= 150:
+            errors[key] = [AGE_RANGE]
+    has_criterion = age_at_least is not None or age_under is not None or grades or serious_illness or manual
+    if not has_criterion and not nobody:
+        errors["__all__"] = [NOT_MAPPED]
+    if extra_amount is not None and extra_amount < 0:
+        errors["extra_amount"] = ["加发金额不能为负数。"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        category.age_at_least, category.age_under = age_at_least, age_under
+        category.disability_grades, category.serious_illness, category.manual = grades, serious_illness, manual
+        if extra_amount is not None:
+            category.extra_amount = extra_amount
+        category.mapped_at = timezone.now()
+        category._history_user = by
+        category.save()
+        return category
+
+
+def town_supplement_rule_set(*, town: Town, rule: str, by: AbstractBaseUser | None) -> Town:
+    if rule not in SupplementRule.values:
+        raise ValidationError({"rule": ["请选择符合多个类别时的发放方式。"]})
+    with transaction.atomic():
+        town = Town.objects.select_for_update().get(pk=town.pk)
+        if town.supplement_rule != rule:
+            town.supplement_rule = rule
+            town._history_user = by
+            town.save(update_fields=["supplement_rule"])
+        return town
+
+
+def member_category_grant(
+    *, member: Member, category: Category, reason: str, by: AbstractBaseUser | None
+) -> MemberCategory:
+    """Place a person in a 人工认定 category, with the reason. Recording it again changes the reason."""
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["人工认定分类施保须写明理由。"]
+    if not category.manual:
+        errors["category"] = [f"“{category.name}”不是人工认定的类别，符合条件的成员由系统按条件判断。"]
+    elif category.town_id != member.household.village.town_id:
+        errors["category"] = ["分类施保类别不属于该成员所在的乡镇。"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        grant = MemberCategory.objects.select_for_update().filter(member=member, category=category).first()
+        if grant is None:
+            grant = MemberCategory(member=member, category=category)
+        grant.reason, grant.granted_by = reason[:300], by
+        grant._history_user = by
+        grant.save()
+        return grant
+
+
+def member_category_revoke(*, grant: MemberCategory, by: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        grant = MemberCategory.objects.select_for_update().get(pk=grant.pk)
+        grant._history_user = by
+        grant.delete()

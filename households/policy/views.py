@@ -14,10 +14,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from households.models import Category, PropertyRule, Standard
+from households.models import Category, Member, MemberCategory, PropertyRule, Standard, Town
 from households.policy import selectors
 from households.policy import services as policy
-from households.policy.forms import CategoryForm, PropertyRuleForm, StandardForm
+from households.policy.forms import (
+    CategoryForm,
+    CategoryMapForm,
+    MemberCategoryForm,
+    PropertyRuleForm,
+    StandardForm,
+    SupplementRuleForm,
+)
+from kanjia.printing import attachment
+from kanjia.xlsx import XLSX_CONTENT_TYPE
 
 NOT_READER = "只有镇民政办、区民政局和纪委监察可以查阅保障标准、分类施保类别和财产核查规则。"
 NOT_TOWN_OFFICE = "只有镇民政办可以修改保障标准、分类施保类别和财产核查规则；您只能查阅。"
@@ -215,3 +224,116 @@ def property_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("households:property_rules")
     context = {"form": form, "rule": rule, "history": selectors.change_history(obj=rule)}
     return _page(request, "property_rule_form.html", context, invalid=request.method == "POST")
+
+
+# --- 分类施保: criteria per category (the mapping page), changes per household ------------
+
+
+def _mapping_forms(categories: list[Category], data=None) -> list[tuple[Category, CategoryMapForm]]:
+    pairs = []
+    for c in categories:
+        initial = {
+            "extra_amount": c.extra_amount,
+            "age_at_least": c.age_at_least,
+            "age_under": c.age_under,
+            "disability_grades": c.disability_grades,
+            "serious_illness": c.serious_illness,
+            "manual": c.manual,
+            "nobody": c.mapped_at is not None and c.criteria_text.startswith("无人"),
+        }
+        pairs.append((c, CategoryMapForm(data, prefix=f"c{c.pk}", initial=initial)))
+    return pairs
+
+
+@login_required
+def category_mapping(request: HttpRequest) -> HttpResponse:
+    """Map each category to its criteria, set the town's 就高/累加 rule, record 人工认定 persons."""
+    _may_read(request)
+    categories = selectors.category_mapping()
+    towns = list(Town.objects.order_by("code"))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    forms = _mapping_forms(categories)
+    rule_form = SupplementRuleForm(initial={"rule": towns[0].supplement_rule if towns else ""})
+    grant_form = MemberCategoryForm()
+    invalid = False
+    if request.method == "POST":
+        _may_change(request)
+        if action == "map":
+            category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
+            forms = [
+                (c, f) if c.pk != category.pk else (c, CategoryMapForm(request.POST, prefix=f"c{c.pk}"))
+                for c, f in forms
+            ]
+            form = next(f for c, f in forms if c.pk == category.pk)
+            if form.is_valid():
+                try:
+                    policy.category_map(category=category, by=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    form.apply_errors(exc)
+                else:
+                    messages.success(request, f"已保存“{category.name}”的适用条件。")
+                    return redirect("households:category_mapping")
+            invalid = True
+        elif action == "rule":
+            rule_form = SupplementRuleForm(request.POST)
+            if rule_form.is_valid():
+                for town in towns:
+                    policy.town_supplement_rule_set(town=town, rule=rule_form.cleaned_data["rule"], by=request.user)
+                messages.success(request, "已保存符合多个类别时的发放方式。")
+                return redirect("households:category_mapping")
+            invalid = True
+        elif action == "grant":
+            grant_form = MemberCategoryForm(request.POST)
+            if grant_form.is_valid():
+                member = (
+                    Member.objects.select_related("household__village")
+                    .filter(id_number=grant_form.cleaned_data["id_number"].strip().upper(), moved_out_on__isnull=True)
+                    .first()
+                )
+                if member is None:
+                    grant_form.add_error("id_number", "没有身份证号码为此号码的在册成员，请核对。")
+                else:
+                    try:
+                        policy.member_category_grant(
+                            member=member,
+                            category=grant_form.cleaned_data["category"],
+                            reason=grant_form.cleaned_data["reason"],
+                            by=request.user,
+                        )
+                    except ValidationError as exc:
+                        grant_form.apply_errors(exc)
+                    else:
+                        messages.success(request, f"已登记{member.name}的人工认定分类施保。")
+                        return redirect("households:category_mapping")
+            invalid = True
+        elif action == "revoke":
+            grant = get_object_or_404(MemberCategory, pk=request.POST.get("grant") or 0)
+            policy.member_category_revoke(grant=grant, by=request.user)
+            messages.success(request, "已撤销该人工认定。")
+            return redirect("households:category_mapping")
+        else:
+            messages.error(request, "无法识别的操作，请重新提交。")
+            return redirect("households:category_mapping")
+    context = {
+        "forms": forms,
+        "towns": towns,
+        "rule_form": rule_form,
+        "grant_form": grant_form,
+        "grants": selectors.manual_grants(),
+        "unmapped": [c for c in categories if c.active and c.mapped_at is None],
+    }
+    return _page(request, "category_mapping.html", context, invalid=invalid)
+
+
+@login_required
+@require_safe
+def supplement_changes(request: HttpRequest) -> HttpResponse:
+    """Households whose 分类施保 would change under the per-person rule (a page, or ?format=xlsx)."""
+    _may_read(request)
+    today = timezone.localdate()
+    rows = selectors.supplement_change_rows(user=request.user, today=today)
+    if request.GET.get("format") == "xlsx":
+        content = selectors.supplement_change_xlsx(rows=rows, today=today)
+        name = f"分类施保变化_{today:%Y%m%d}.xlsx"
+        return attachment(content, filename=name, content_type=XLSX_CONTENT_TYPE)
+    return _page(request, "supplement_changes.html", {"rows": rows, "today": today})

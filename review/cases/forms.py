@@ -237,7 +237,19 @@ class TownReviewForm(StyledForm):
     reviewed_on = _date("审核日期")
     opinion = forms.CharField(label="审核意见", widget=TEXTAREA)
     proposed_outcome = forms.ChoiceField(label="拟处理结果")
-    proposed_amount = forms.DecimalField(label="拟月保障金(元)", required=False, min_value=0, decimal_places=2)
+    proposed_amount = forms.DecimalField(
+        label="拟月保障金(元)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text="月保障金与分类施保金合计；已按执行月份的系统计算预填",
+    )
+    special_reason = forms.CharField(
+        label="特殊情形说明",
+        required=False,
+        widget=TEXTAREA,
+        help_text="金额与系统计算不一致，或维持、纳入人均收入达到标准或财产不符合规定的户时必须填写",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,6 +271,12 @@ class DistrictApprovalForm(StyledForm):
     opinion = forms.CharField(label="审批意见", required=False, widget=TEXTAREA)
     home_visit_on = _date("入户核查日期", required=False)
     home_visit_note = forms.CharField(label="入户核查记录", required=False, widget=TEXTAREA)
+    special_reason = forms.CharField(
+        label="特殊情形说明",
+        required=False,
+        widget=TEXTAREA,
+        help_text="金额与系统计算不一致，或维持、纳入人均收入达到标准或财产不符合规定的户时必须填写",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,8 +16,8 @@ from households.selectors import households_visible_to, villages_visible_to
 from kanjia.forms import attach_errors
 from kanjia.printing import printed_pdf
 from kanjia.worklists import work_items
+from review.cases import amounts, workflow
 from review.cases import campaigns as campaign_services
-from review.cases import workflow
 from review.cases.forms import ApplicationForm, CampaignForm, CaseFilterForm, ReasonForm, ReturnForm, stage_form
 from review.cases.nextstep import next_step
 from review.cases.selectors import (
@@ -165,17 +165,21 @@ def _record(case: Case, name: str):
 def _initial(case: Case, name: str, record) -> dict:
     today = timezone.localdate()
     if record is None:
+        if name in ("town_review", "district_approval"):
+            # Decisions start from the computation for the month they take effect.
+            computed = amounts.computed_for(case=case, decided_on=today)
+            if name == "town_review":
+                return {"reviewed_on": today, "proposed_amount": computed.total}
+            return {
+                "decided_on": today,
+                "base_amount": computed.base,
+                "extra_amount": computed.extra,
+                "category": case.household.category_id,
+            }
         return {
             "acceptance": {"applied_on": today, "accepted_on": today, "applicant_name": case.household.head_name},
             "investigation": {"visited_on": today},
             "appraisal": {"held_on": today},
-            "town_review": {"reviewed_on": today},
-            "district_approval": {
-                "decided_on": today,
-                "base_amount": case.household.base_amount,
-                "extra_amount": case.household.extra_amount,
-                "category": case.household.category_id,
-            },
         }[name]
     if name == "investigation":
         from review.cases.forms import InvestigationForm
@@ -237,6 +241,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "can_register_complaint": case.status == Case.Status.DONE
         and notice_services.can_manage_notices(user=request.user),
         "today": timezone.localdate(),
+        "computed": amounts.computed_for(case=case, decided_on=timezone.localdate()) if case.is_open else None,
         "phone_syncs": visit_selectors.case_syncs(case=case),
     }
     return render(request, "review/cases/detail.html", context)

@@ -32,6 +32,7 @@ from households.models import Household, Member, ReviewFlag
 from households.selectors import households_changeable_by, households_visible_to
 from kanjia import roles
 from kanjia.workdays import Calendar, add_working_days, current_calendar, fallback_notice, missing_years
+from review.cases import amounts
 from review.models import (
     Acceptance,
     Appraisal,
@@ -763,10 +764,19 @@ def _write_town_review(*, case: Case, data: dict, by: AbstractBaseUser) -> TownR
         errors["proposed_amount"] = "调整或新纳入的，请填写拟月保障金。"
     if amount is not None and amount < 0:
         errors["proposed_amount"] = "金额不能为负数。"
+    reviewed_on = data.get("reviewed_on") or _today()
+    computed = amounts.computed_for(case=case, decided_on=reviewed_on)
+    # 维持 keeps what the household is paid now.
+    total = case.household.monthly_total if outcome == Outcome.KEEP else amount
+    found = amounts.deviations(computed=computed, outcome=outcome, base=total, extra=None)
+    special = (data.get("special_reason") or "").strip()
+    if found and not special and not errors:
+        errors["special_reason"] = amounts.reason_error(found)
     if errors:
         raise TransitionInvalid(errors)
     record = TownReview.objects.filter(case=case).first() or TownReview(case=case)
-    record.reviewed_on = data.get("reviewed_on") or _today()
+    _keep_computation(record, computed, found, special)
+    record.reviewed_on = reviewed_on
     record.opinion = data["opinion"].strip()
     record.proposed_outcome = outcome
     record.proposed_amount = amount
@@ -795,16 +805,22 @@ def _write_district_approval(*, case: Case, data: dict, by: AbstractBaseUser) ->
     decided_on = data.get("decided_on") or _today()
     _not_future(decided_on, "decided_on", errors)
     _not_future(data.get("home_visit_on"), "home_visit_on", errors)
+    # 维持 keeps the household's current amounts; the record shows them for the file.
+    if outcome == Outcome.KEEP:
+        base, extra, category = case.household.base_amount, case.household.extra_amount, case.household.category
+    computed = amounts.computed_for(case=case, decided_on=decided_on)
+    found = amounts.deviations(computed=computed, outcome=outcome, base=base, extra=extra)
+    special = (data.get("special_reason") or "").strip()
+    if found and not special and not errors:
+        errors["special_reason"] = amounts.reason_error(found)
     if errors:
         raise TransitionInvalid(errors)
     record = DistrictApproval.objects.filter(case=case).first() or DistrictApproval(case=case)
+    _keep_computation(record, computed, found, special)
     record.decided_on = decided_on
     record.opinion = (data.get("opinion") or "").strip()
     record.outcome = outcome
     paid = outcome in PAID_OUTCOMES
-    # 维持 keeps the household's current amounts; the record shows them for the file.
-    if outcome == Outcome.KEEP:
-        base, extra, category = case.household.base_amount, case.household.extra_amount, case.household.category
     record.base_amount = base if paid else Decimal("0")
     record.extra_amount = extra if paid else Decimal("0")
     record.category = category if paid else None
@@ -814,6 +830,14 @@ def _write_district_approval(*, case: Case, data: dict, by: AbstractBaseUser) ->
     record.updated_by = by
     _save(record, by)
     return record
+
+
+def _keep_computation(record, computed: amounts.Computed, found: list[str], special: str) -> None:
+    """The computation the decision started from, what departed from it, and the written reason."""
+    record.computed_month = computed.month
+    record.computed_base, record.computed_extra = computed.base, computed.extra
+    record.deviation = "；".join(found)[:500]
+    record.special_reason = special
 
 
 WRITERS: dict[str, Callable[..., Any]] = {

@@ -33,6 +33,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from households.benefit import supplement_changes
 from households.models import Household, IncomeItem, Member, ReviewFlag, Town
 from households.selectors import households_changeable_by
 from kanjia import roles
@@ -323,6 +324,20 @@ def collect_triggers(*, today: date | None = None) -> int:
                 detail=f"名单比对：{f.reason}"[:300],
                 occurred_on=raised,
                 due_on=raised + timedelta(days=TRIGGER_DAYS),
+            )
+        )
+    # 分类施保 qualification that changed by itself (a birthday, a new disability grade, a
+    # category's criteria): the paid supplement differs from the per-person sum. The payment
+    # changes only through the decision of the re-check that follows (调整; a cut is a 减发).
+    for change in supplement_changes(month=today):
+        rows.append(
+            RecheckTrigger(
+                household_id=change.household_id,
+                reason=RecheckTrigger.Reason.SUPPLEMENT,
+                source_key=f"supplement:{change.computed}",
+                detail=f"分类施保金现发 {change.paid} 元，按成员条件计算为 {change.computed} 元，须复核决定。",
+                occurred_on=today,
+                due_on=today + timedelta(days=TRIGGER_DAYS),
             )
         )
     # Triggers of later apps (publicity: objections on the long-term board), see review.dynamic.hooks.

@@ -459,6 +459,13 @@ class TownReview(StageRecord):
     decision = models.CharField("审核结论", max_length=4, choices=Decision.choices, blank=True)
     proposed_outcome = models.CharField("拟处理结果", max_length=8, choices=Outcome.choices)
     proposed_amount = models.DecimalField("拟月保障金(元)", null=True, blank=True, **money)
+    # The computation for the benefit month when the record was saved (issue 14), and the
+    # written reason a decision needs when it departs from it (特殊情形说明).
+    computed_month = models.DateField("计算月份", null=True, blank=True)
+    computed_base = models.DecimalField("计算月保障金(元)", null=True, blank=True, **money)
+    computed_extra = models.DecimalField("计算分类施保金(元)", null=True, blank=True, **money)
+    deviation = models.CharField("与计算或条件不符之处", max_length=500, blank=True)
+    special_reason = models.TextField("特殊情形说明", blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -495,6 +502,13 @@ class DistrictApproval(StageRecord):
     home_visit_note = models.TextField("入户核查记录", blank=True)
     # Payment changes from the month after the decision (S21§23); set by the service.
     effective_month = models.DateField("执行起始年月", null=True, blank=True, help_text="取该月1日")
+    # The computation for the benefit month when the record was saved (issue 14), and the
+    # written reason a decision needs when it departs from it (特殊情形说明).
+    computed_month = models.DateField("计算月份", null=True, blank=True)
+    computed_base = models.DecimalField("计算月保障金(元)", null=True, blank=True, **money)
+    computed_extra = models.DecimalField("计算分类施保金(元)", null=True, blank=True, **money)
+    deviation = models.CharField("与计算或条件不符之处", max_length=500, blank=True)
+    special_reason = models.TextField("特殊情形说明", blank=True)
     history = HistoricalRecords()
 
     class Meta:

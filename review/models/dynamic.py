@@ -144,6 +144,7 @@ class RecheckTrigger(models.Model):
         FLAG = "名单比对", "外部名单比对新增复核标记"
         OBJECTION = "异议", "群众异议"
         CHANGE = "情况变化", "家庭报告情况变化"
+        SUPPLEMENT = "分类施保", "成员分类施保条件变化（年龄、残疾等级、重病等）"
 
     household = models.ForeignKey(
         "households.Household", on_delete=models.CASCADE, related_name="recheck_triggers", verbose_name="低保户"

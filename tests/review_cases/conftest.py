@@ -80,8 +80,20 @@ def appraisal_data(**over) -> dict:
     }
 
 
+# The pipeline fixtures set no 保障标准, so nothing can be computed and every paying decision
+# departs from the computation (issue 14): these helpers give the written reason that needs.
+# The rule itself is tested in tests/supplement/test_decisions.py, without it.
+NO_STANDARD = "测试数据未设置保障标准，按现发金额办理。"
+
+
 def town_data(**over) -> dict:
-    return {"opinion": "经审核，情况属实。", "proposed_outcome": Case.Outcome.KEEP, "proposed_amount": None, **over}
+    return {
+        "opinion": "经审核，情况属实。",
+        "proposed_outcome": Case.Outcome.KEEP,
+        "proposed_amount": None,
+        "special_reason": NO_STANDARD,
+        **over,
+    }
 
 
 def district_data(**over) -> dict:
@@ -95,6 +107,7 @@ def district_data(**over) -> dict:
         "stop_reason": None,
         "home_visit_on": None,
         "home_visit_note": "",
+        "special_reason": NO_STANDARD,
         **over,
     }
 

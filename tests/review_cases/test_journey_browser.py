@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from households.models import Household
 from review.models import Case, CaseStep, Status
+from tests.factories import StandardFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,6 +21,8 @@ def test_whole_case_through_the_pages(
 ):
     today = timezone.localdate().isoformat()
     page = None
+    # A standard, so that the decisions start from a computation: 张三 alone, no income → 470.00.
+    StandardFactory(town=household.village.town, area="农村", monthly_amount=Decimal("470.00"))
 
     def login(user):
         nonlocal page
@@ -90,21 +93,33 @@ def test_whole_case_through_the_pages(
     open_case()
     page.fill("#id_opinion", "经审核，家庭收入增加，同意调整。")
     page.select_option("#id_proposed_outcome", "调整")
+    assert page.input_value("#id_proposed_amount") == "470.00"  # prefilled from the computation
     page.fill("#id_proposed_amount", "420")
+    press("town_review")
+    # A deviation without a written reason is refused in Chinese; the input stays.
+    assert page.get_by_test_id("case-status").inner_text() == Status.TOWN_REVIEW
+    assert "须填写特殊情形说明" in page.content() and "计算为 470.00 元" in page.content()
+    assert page.input_value("#id_proposed_amount") == "420"
+    page.fill("#id_special_reason", "家庭收入增加，经入户核实按 420 元调整。")
     press("town_review")
     assert page.get_by_test_id("case-status").inner_text() == Status.DISTRICT_APPROVAL
 
     # 区审批 by the district bureau.
     login(district_officer)
     open_case()
+    assert page.input_value("#id_base_amount") == "470.00"
     page.select_option("#id_outcome", "调整")
     page.fill("#id_base_amount", "420")
     page.fill("#id_extra_amount", "0")
+    page.fill("#id_special_reason", "同意镇审核意见，按 420 元调整。")
     press("approve")
     assert page.get_by_test_id("case-status").inner_text() == Status.DONE
     assert page.get_by_test_id("case-outcome").inner_text() == "调整"
     assert page.get_by_test_id("household-amount").inner_text() == "420.00 元"
     assert page.locator("[data-testid='timeline'] li").count() == 5
+    decided = page.get_by_test_id("district-decided").inner_text()
+    assert "420.00" in decided and "按 420 元调整" in decided
+    assert "470.00" in page.get_by_test_id("district-computed").inner_text()
     page.screenshot(path=os.path.join(screenshot_dir, "case-done.png"), full_page=True)
 
     page.goto(f"{live_server.url}/households/{household.pk}/")
