@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from households.benefit import Computation, benefit_for
 from households.models import Asset, Household, IncomeItem, Member, ReviewFlag
+from households.selectors import can_change_village
 
 Kind = ReviewFlag.Kind
 VEHICLES = {Asset.Kind.CAR, Asset.Kind.TRUCK, Asset.Kind.BUS}
@@ -55,8 +56,11 @@ def _income_findings(incomes: Iterable[IncomeItem], names: dict[int, Member]) ->
         member = names.get(item.member_id)
         who = f"成员{member.name}" if member else "家庭"
         amount = f"{item.monthly_amount} 元/月"
-        if item.kind == IncomeItem.Kind.PENSION and item.counted:
-            found.append(Finding(Kind.PENSION, f"income:{item.pk}", f"{who}领取养老金 {amount}。", member))
+        # Drawing a pension raises category 2 whether or not it is counted as income: counting
+        # is a separate question. The excluded 城乡居民基础养老金 (BASIC_PENSION) is not a pension here.
+        if item.kind == IncomeItem.Kind.PENSION:
+            counted = "" if item.counted else "（登记为不计入家庭收入）"
+            found.append(Finding(Kind.PENSION, f"income:{item.pk}", f"{who}领取养老金 {amount}{counted}。", member))
         elif item.kind == IncomeItem.Kind.UNEMPLOYMENT:
             found.append(Finding(Kind.UNEMPLOYMENT, f"income:{item.pk}", f"{who}领取失业保险金 {amount}。", member))
     return found
@@ -137,7 +141,15 @@ def evaluate_flags(*, household: Household, by: AbstractBaseUser | None, month: 
     return raised
 
 
+def may_raise_flag(*, user: AbstractBaseUser, village_id: int) -> bool:
+    """The one rule for raising a key-review flag by hand or from a roster: the user may change the
+    household's village (the town office: every village; a team: its own; district and inspectors: none)."""
+    return can_change_village(user=user, village_id=village_id)
+
+
 def raise_manual_flag(*, household: Household, kind: int, reason: str, by: AbstractBaseUser) -> ReviewFlag:
+    if not may_raise_flag(user=by, village_id=household.village_id):
+        raise PermissionDenied("您只能查阅此户，没有登记重点复核标记的权限。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写登记原因。"})

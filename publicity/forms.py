@@ -1,8 +1,10 @@
 """Forms for publicity pages: field types and Chinese labels; rules live in the services."""
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils import timezone
 
+from kanjia import roles
 from publicity.models import Objection, PublicityRound
 from publicity.rounds import MAX_DAYS, MIN_DAYS, PHOTO_MAX_SIZE
 from review.cases.forms import DATE, TEXTAREA, StyledForm
@@ -97,7 +99,14 @@ class ObjectionForm(StyledForm):
 
 
 class HandleForm(StyledForm):
-    investigation = forms.CharField(label="调查核实情况", widget=TEXTAREA)
+    investigated_on = forms.DateField(label="核查日期", widget=DATE, required=False)
+    investigators = forms.ModelMultipleChoiceField(
+        label="核查人员",
+        queryset=User.objects.none(),
+        required=False,
+        help_text="异议不成立的，也须写明由谁、何时重新调查核实，发现了什么",
+    )
+    investigation = forms.CharField(label="调查核实情况（发现）", widget=TEXTAREA)
     result = forms.ChoiceField(label="处理结果", choices=[("", "请选择"), *Objection.Result.choices])
     reply = forms.CharField(label="答复反映人", widget=TEXTAREA)
     replied_on = forms.DateField(label="答复日期", widget=DATE)
@@ -105,6 +114,11 @@ class HandleForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replied_on"].initial = timezone.localdate()
+        staff = (roles.TOWN_OFFICE, roles.VILLAGE_TEAM, roles.DISTRICT)
+        self.fields["investigators"].queryset = (
+            User.objects.filter(is_active=True, groups__name__in=staff).distinct().order_by("username")
+        )
+        self.fields["investigators"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
 class PolicyForm(StyledForm):

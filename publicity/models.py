@@ -199,6 +199,10 @@ class Objection(models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="处理人"
     )
     investigation = models.TextField("调查核实情况", blank=True)
+    # The re-investigation as a record (issue 14): who went, when, what they found (`investigation`).
+    # Required when the objection is rejected (不成立): the household was still looked at again.
+    investigated_on = models.DateField("核查日期", null=True, blank=True)
+    investigators = models.ManyToManyField(USER, related_name="+", blank=True, verbose_name="核查人员")
     result = models.CharField("处理结果", max_length=4, choices=Result.choices, blank=True)
     reply = models.TextField("答复内容", blank=True)
     replied_on = models.DateField("答复日期", null=True, blank=True)
@@ -219,6 +223,10 @@ class Objection(models.Model):
                     & Q(replied_on__isnull=False, handler__isnull=False, handled_at__isnull=False)
                 ),
                 name="objection_handled_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(result="不成立") | Q(investigated_on__isnull=False),
+                name="objection_rejected_reinvestigated",
             ),
             models.CheckConstraint(
                 condition=Q(anonymous=True) | ~Q(objector_name=""), name="objection_named_or_anonymous"

@@ -6,6 +6,7 @@ district's home visit (S21§20) whatever the objection's outcome, so the mark
 stays after handling; the *hold* is the open objection itself.
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -111,8 +112,11 @@ def objection_handle(
     result: str,
     reply: str,
     replied_on: date,
+    investigated_on: date | None = None,
+    investigators: Iterable[AbstractBaseUser] = (),
 ) -> Objection:
-    """Record the investigation, the result (成立/不成立) and the reply; closes the objection."""
+    """Record the re-investigation (who, when, what was found), the result (成立/不成立) and the
+    reply; closes the objection. A rejected objection needs the re-investigation's date and people."""
     if not can_handle(user=by):
         raise PermissionDenied("异议处理结果由镇民政办作出。")
     errors: dict[str, str] = {}
@@ -122,6 +126,16 @@ def objection_handle(
         errors["result"] = "请选择处理结果（成立或不成立）。"
     if not (reply or "").strip():
         errors["reply"] = "请填写对反映人的答复。"
+    investigators = list(investigators or [])
+    if investigated_on is not None and investigated_on > timezone.localdate():
+        errors["investigated_on"] = "核查日期不能晚于今天。"
+    elif investigated_on is not None and investigated_on < objection.received_on:
+        errors["investigated_on"] = "核查日期不能早于异议受理日期。"
+    if result == Objection.Result.REJECTED:
+        if investigated_on is None:
+            errors["investigated_on"] = "异议不成立的，也须重新调查核实：请填写核查日期。"
+        if not investigators:
+            errors["investigators"] = "异议不成立的，也须重新调查核实：请选择核查人员。"
     if replied_on is None:
         errors["replied_on"] = "请填写答复日期。"
     elif replied_on > timezone.localdate():
@@ -138,8 +152,10 @@ def objection_handle(
             raise ValidationError("该公示批次已结束。")
         locked.investigation, locked.result, locked.reply = investigation.strip(), result, reply.strip()
         locked.replied_on, locked.handler, locked.handled_at = replied_on, by, timezone.now()
+        locked.investigated_on = investigated_on
         locked._history_user = by
         locked.save()
+        locked.investigators.set(investigators)
     return locked
 
 

@@ -5,7 +5,8 @@
 新纳入) needs a written 特殊情形说明 when it departs from the computation or the
 eligibility rules: an amount other than the computed one, a per-capita income at or
 above the standard, a failed property rule, no standard to compute with. The record
-keeps the computation and what departed from it, so the case page can show computed
+keeps the computation and what departed from it (also a flag disposed 需退出 on a
+household that is not stopped), so the case page can show computed
 and decided side by side and the inspector's anomaly report can list every such decision.
 """
 
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Max
+
 from households.benefit import Computation, benefit_for, benefit_month
-from review.models import Case, Outcome
+from households.models import ReviewFlag
+from review.models import Case, DistrictApproval, Outcome
 
 PAYING = (Outcome.KEEP, Outcome.ADJUST, Outcome.ADMIT)
 REASON_NEEDED = "本决定与系统计算或保障条件不符（{what}），须填写特殊情形说明。"
@@ -59,13 +63,38 @@ def eligibility_problems(computation: Computation) -> list[str]:
     return problems
 
 
-def deviations(*, computed: Computed, outcome: str, base: Decimal | None, extra: Decimal | None) -> list[str]:
+def exit_flags(*, case: Case) -> list[ReviewFlag]:
+    """The household's flags disposed 需退出 since its last finished decision (or ever)."""
+    last = (
+        DistrictApproval.objects.filter(case__household_id=case.household_id, completed_at__isnull=False)
+        .exclude(case=case)
+        .aggregate(last=Max("completed_at"))["last"]
+    )
+    flags = ReviewFlag.objects.filter(household_id=case.household_id, disposition=ReviewFlag.Disposition.EXIT)
+    if last is not None:
+        flags = flags.filter(disposed_at__gt=last)
+    return list(flags.order_by("kind", "pk"))
+
+
+def deviations(
+    *,
+    computed: Computed,
+    outcome: str,
+    base: Decimal | None,
+    extra: Decimal | None,
+    exits: list[ReviewFlag] = (),
+) -> list[str]:
     """What a paying decision departs from; empty for one that follows the computation (or does not pay).
 
-    `extra` None: only the total is decided (镇审核's proposed amount)."""
+    `extra` None: only the total is decided (镇审核's proposed amount). `exits`: flags disposed
+    需退出, which make the outcome 停保 unless the decider writes why not."""
     if outcome not in PAYING:
         return []
-    found = eligibility_problems(computed.computation)
+    found = []
+    if exits:
+        kinds = "、".join(dict.fromkeys(f.get_kind_display() for f in exits))
+        found.append(f"重点复核标记处理结论为“需退出”（{kinds}），应停保")
+    found += eligibility_problems(computed.computation)
     if computed.computation.standard is None:
         return found
     base = base or Decimal("0")

@@ -768,7 +768,8 @@ def _write_town_review(*, case: Case, data: dict, by: AbstractBaseUser) -> TownR
     computed = amounts.computed_for(case=case, decided_on=reviewed_on)
     # 维持 keeps what the household is paid now.
     total = case.household.monthly_total if outcome == Outcome.KEEP else amount
-    found = amounts.deviations(computed=computed, outcome=outcome, base=total, extra=None)
+    exits = amounts.exit_flags(case=case)
+    found = amounts.deviations(computed=computed, outcome=outcome, base=total, extra=None, exits=exits)
     special = (data.get("special_reason") or "").strip()
     if found and not special and not errors:
         errors["special_reason"] = amounts.reason_error(found)
@@ -809,7 +810,8 @@ def _write_district_approval(*, case: Case, data: dict, by: AbstractBaseUser) ->
     if outcome == Outcome.KEEP:
         base, extra, category = case.household.base_amount, case.household.extra_amount, case.household.category
     computed = amounts.computed_for(case=case, decided_on=decided_on)
-    found = amounts.deviations(computed=computed, outcome=outcome, base=base, extra=extra)
+    exits = amounts.exit_flags(case=case)
+    found = amounts.deviations(computed=computed, outcome=outcome, base=base, extra=extra, exits=exits)
     special = (data.get("special_reason") or "").strip()
     if found and not special and not errors:
         errors["special_reason"] = amounts.reason_error(found)

@@ -405,6 +405,21 @@ def _reasons(rhythm: HouseholdRhythm | None, triggers: list[RecheckTrigger], due
     return "；".join(dict.fromkeys(parts))[:300]
 
 
+def _mark_questioned(recheck_ids: set[int]) -> None:
+    """An objection trigger joining an open 定期核查 case makes that case questioned (with history)."""
+    if not recheck_ids:
+        return
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(periodic__pk__in=recheck_ids, has_objection=False)
+        .exclude(status__in=FINAL_STATUSES)
+    )
+    for case in cases:
+        case.has_objection = True
+        case._change_reason = "长期公示异议"
+        case.save(update_fields=["has_objection", "updated_at"])
+
+
 def create_due_rechecks(*, today: date | None = None) -> RecheckRun:
     """Open the 定期核查 cases due this month (idempotent: at most one per household and period).
 
@@ -460,6 +475,7 @@ def create_due_rechecks(*, today: date | None = None) -> RecheckRun:
         if to_attach:
             bulk_update_with_history(to_attach, RecheckTrigger, ["recheck"], batch_size=1000)
             run.attached += len(to_attach)
+            _mark_questioned({t.recheck_id for t in to_attach if t.reason == RecheckTrigger.Reason.OBJECTION})
         if not new_ids:
             return run
         rhythms = {r.household_id: r for r in HouseholdRhythm.objects.filter(household_id__in=new_ids)}
@@ -481,6 +497,9 @@ def create_due_rechecks(*, today: date | None = None) -> RecheckRun:
                 due_on=due_on,
                 deadline_notice="定期核查期限",
                 is_near_relative=hid in near_relative,
+                # Opened by an objection (long-term board): questioned, exactly like a case with an
+                # objection — the district must visit, and spot checks take it at 100 %.
+                has_objection=any(t.reason == RecheckTrigger.Reason.OBJECTION for t in triggers),
             )
             cases.append(case)
             rechecks.append(

@@ -252,6 +252,8 @@ def _rejected_round_one_objection(case, crew, town_officer):
         objection=objection,
         by=town_officer,
         investigation="入户核实，务工收入已计入。",
+        investigated_on=days_ago(8),
+        investigators=[town_officer],
         result="不成立",
         reply="经核实，反映情况已计入家庭收入。",
         replied_on=days_ago(8),
@@ -324,3 +326,46 @@ def test_an_objection_settled_during_the_pipeline_triggers_no_recheck_once_the_c
     from review.dynamic.selectors import open_rechecks
 
     assert not open_rechecks(user=town_officer).exists()
+
+
+@pytest.mark.django_db
+def test_a_recheck_opened_by_a_long_term_board_objection_is_questioned(village_a):
+    """Exactly like a case with an objection: the district must visit, spot checks take it (issue 14)."""
+    from review.cases.workflow import REQUIREMENTS
+
+    household = elderly_household(village_a, start=date(2026, 1, 1))  # not due by rhythm
+    RecheckTrigger.objects.create(
+        household=household,
+        reason=RecheckTrigger.Reason.OBJECTION,
+        source_key="objection:1",
+        detail="群众异议：家中有车",
+        occurred_on=TODAY,
+        due_on=TODAY + timedelta(days=15),
+    )
+    dynamic.run_daily(today=TODAY)
+    case = PeriodicRecheck.objects.get(household=household).case
+    assert case.has_objection
+    assert REQUIREMENTS["home_visit"](case, {}) == ["本案有异议，区民政局须入户核查并填写入户核查记录。"]
+
+
+@pytest.mark.django_db
+def test_an_objection_joining_an_open_recheck_makes_it_questioned(village_a):
+    household = elderly_household(village_a, start=date(2026, 1, 1))
+    member = household.members.first()
+    member.died_on = date(2026, 2, 20)  # a death opens the re-check first
+    member.save()
+    dynamic.run_daily(today=TODAY)
+    case = PeriodicRecheck.objects.get(household=household).case
+    assert not case.has_objection
+    RecheckTrigger.objects.create(
+        household=household,
+        reason=RecheckTrigger.Reason.OBJECTION,
+        source_key="objection:2",
+        detail="群众异议",
+        occurred_on=TODAY,
+        due_on=TODAY + timedelta(days=15),
+    )
+    dynamic.run_daily(today=TODAY + timedelta(days=1))
+    case.refresh_from_db()
+    assert case.has_objection
+    assert case.history.first().history_change_reason == "长期公示异议"

@@ -52,6 +52,20 @@ def test_counted_pension_but_not_basic_pension(household, town_officer):
     assert "张大山领取养老金 200.00 元/月" in flag.reason
 
 
+def test_a_pension_not_counted_as_income_still_raises_category_2(household, town_officer):
+    """Counting (S21§13) and flagging (seed category 2) are separate questions (issue 14)."""
+    IncomeItemFactory(
+        household=household, kind=IncomeItem.Kind.BASIC_PENSION, monthly_amount=Decimal("100"), counted=False
+    )
+    member = household.members.get()
+    IncomeItemFactory(
+        household=household, member=member, kind=IncomeItem.Kind.PENSION, monthly_amount=Decimal("900"), counted=False
+    )
+    (flag,) = evaluate_flags(household=household, by=town_officer)
+    assert flag.kind == Kind.PENSION
+    assert "领取养老金 900.00 元/月（登记为不计入家庭收入）" in flag.reason
+
+
 def test_unemployment_insurance(household, town_officer):
     IncomeItemFactory(household=household, kind=IncomeItem.Kind.UNEMPLOYMENT, monthly_amount=Decimal("300"))
     assert kinds(household) == [] and [f.kind for f in evaluate_flags(household=household, by=town_officer)] == [

@@ -104,7 +104,14 @@ def objection(w) -> dict:
 
 
 def handle_payload(w, fields: dict) -> dict:
-    return {"investigation": "越权", "result": "不成立", "reply": "越权", "replied_on": _today()}
+    return {
+        "investigation": "越权",
+        "result": "不成立",
+        "reply": "越权",
+        "replied_on": _today(),
+        "investigated_on": _today(),
+        "investigators": [w.town_officer.pk],
+    }
 
 
 def generate(w) -> dict:

@@ -1,5 +1,7 @@
 """Objections: registering, handling, holding the case, sending it back."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -31,6 +33,8 @@ def handle(objection, by, result="不成立"):
         objection=objection,
         by=by,
         investigation="入户核实，该户儿子已分户另居。",
+        investigated_on=TODAY(),
+        investigators=[by],
         result=result,
         reply="经核实，反映情况不属实。" if result == "不成立" else "经核实，反映情况属实，已退回重新调查。",
         replied_on=TODAY(),
@@ -140,3 +144,38 @@ def test_objection_changes_have_history(round_one, cases, town_officer):
     records = list(objection.history.order_by("history_date"))
     assert [r.result for r in records] == ["", "不成立"]
     assert [r.history_user for r in records] == [town_officer, town_officer]
+
+
+def test_case_page_tells_an_open_objection_from_a_handled_one(round_one, cases, crew, town_officer, client):
+    """Issue 17: one 有异议 badge looked the same for an open objection and one ruled 不成立."""
+    client.force_login(town_officer)
+
+    def badge(case) -> str:
+        html = client.get(f"/review/cases/{case.pk}/").content.decode()
+        found = re.search(r'data-testid="objection-badge"[^>]*>([^<]*)<', html)
+        return found.group(1) if found else ""
+
+    questioned, quiet = cases[0], cases[1]
+    objection = register(round_one, questioned, crew.cadre)
+    assert badge(questioned) == "异议待处理"
+    assert badge(quiet) == ""
+    handle(objection, town_officer, result="不成立")
+    assert badge(questioned) == "曾有异议"  # handled, still a questioned case for the district's home visit
+    assert Case.objects.get(pk=questioned.pk).has_objection is True
+
+
+def test_a_rejected_objection_needs_a_recorded_reinvestigation(round_one, cases, town_officer, team_member_a):
+    """不成立 still means the household was looked at again: who, when, what was found (issue 14)."""
+    objection = register(round_one, cases[0], town_officer)
+    data = {"investigation": "电话询问村干部。", "result": "不成立", "reply": "不属实。", "replied_on": TODAY()}
+    with pytest.raises(ValidationError) as error:
+        objections.objection_handle(objection=objection, by=town_officer, **data)
+    assert error.value.message_dict == {
+        "investigated_on": ["异议不成立的，也须重新调查核实：请填写核查日期。"],
+        "investigators": ["异议不成立的，也须重新调查核实：请选择核查人员。"],
+    }
+    assert Objection.objects.get(pk=objection.pk).is_open
+    handled = objections.objection_handle(
+        objection=objection, by=town_officer, investigated_on=TODAY(), investigators=[team_member_a], **data
+    )
+    assert handled.investigated_on == TODAY() and list(handled.investigators.all()) == [team_member_a]

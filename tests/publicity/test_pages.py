@@ -138,6 +138,8 @@ def test_register_and_handle_an_objection_then_close(client, round_one, cases, t
         url,
         {
             "investigation": "核实该车已于2020年报废。",
+            "investigated_on": timezone.localdate().isoformat(),
+            "investigators": [town_officer.pk],
             "result": "不成立",
             "reply": "经核实，该车已报废。",
             "replied_on": timezone.localdate().isoformat(),

@@ -5,6 +5,7 @@ import os
 from io import BytesIO
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from publicity.models import Objection, PublicityRound
@@ -71,6 +72,8 @@ def test_round_one_journey(browser_login, live_server, cases, crew, launched, vi
     # Handle it: not upheld.
     page.get_by_test_id("objections").locator("a:has-text('待处理')").click()
     page.wait_for_load_state()
+    page.fill("#id_investigated_on", timezone.localdate().isoformat())
+    page.select_option("#id_investigators", label=town_officer.get_full_name() or town_officer.username)
     page.fill("#id_investigation", "入户核实，门面已于2020年转让。")
     page.select_option("#id_result", "不成立")
     page.fill("#id_reply", "经核实，反映情况不属实，已当面答复。")

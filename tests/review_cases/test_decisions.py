@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from households.models import Asset, IncomeItem, Member
+from households.models import Asset, IncomeItem, Member, ReviewFlag
 from households.policy import services as policy
 from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, DistrictApproval, Status, TownReview
@@ -166,3 +167,20 @@ def test_the_inspector_report_lists_each_deviation_with_reason_and_who(
     body = client.get(reverse("audit:anomaly", args=["computation-deviations"])).content.decode()
     assert reason in body and "镇审核" in body and f"#{case.pk}" in body
     assert (town_officer.get_full_name() or town_officer.username) in body
+
+
+def test_a_flag_disposed_need_to_exit_makes_the_outcome_a_stop_unless_the_decider_says_why(
+    case, crew, town_officer, computed_household
+):
+    flag = ReviewFlag.objects.create(
+        household=computed_household, kind=ReviewFlag.Kind.VEHICLE, source_key="asset:x", reason="家中有小轿车"
+    )
+    flag.disposition, flag.disposed_at, flag.note = ReviewFlag.Disposition.EXIT, timezone.now(), "核实属实"
+    flag.save()
+    case = at_town_review(case, crew)
+    data = town_data(proposed_outcome=ADJUST, proposed_amount=Decimal("690.00"), special_reason="")
+    with pytest.raises(TransitionInvalid) as exc:
+        case_advance(case=case, action="town_review", by=town_officer, data=data)
+    assert "重点复核标记处理结论为“需退出”（5.家中有小轿车、货车、客车等机动车辆），应停保" in str(exc.value)
+    stop = town_data(proposed_outcome=Case.Outcome.STOP, special_reason="")
+    assert case_advance(case=case, action="town_review", by=town_officer, data=stop).status == Status.DISTRICT_APPROVAL
