@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from households.benefit import Computation, benefit_for
 from households.models import Asset, Household, IncomeItem, Member, ReviewFlag
+from households.selectors import can_change_village
 
 Kind = ReviewFlag.Kind
 VEHICLES = {Asset.Kind.CAR, Asset.Kind.TRUCK, Asset.Kind.BUS}
@@ -140,7 +141,15 @@ def evaluate_flags(*, household: Household, by: AbstractBaseUser | None, month: 
     return raised
 
 
+def may_raise_flag(*, user: AbstractBaseUser, village_id: int) -> bool:
+    """The one rule for raising a key-review flag by hand or from a roster: the user may change the
+    household's village (the town office: every village; a team: its own; district and inspectors: none)."""
+    return can_change_village(user=user, village_id=village_id)
+
+
 def raise_manual_flag(*, household: Household, kind: int, reason: str, by: AbstractBaseUser) -> ReviewFlag:
+    if not may_raise_flag(user=by, village_id=household.village_id):
+        raise PermissionDenied("您只能查阅此户，没有登记重点复核标记的权限。")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写登记原因。"})

@@ -693,6 +693,17 @@ class Roster(models.Model):
     mismatched = models.PositiveIntegerField("姓名不一致", default=0)
     flags_raised = models.PositiveIntegerField("新增复核标记", default=0)
     matched_at = models.DateTimeField("比对时间", null=True, blank=True)
+    # Who turned the matches into key-review flags, and when (the town office only; issue 16).
+    # Empty: a report only, e.g. the district's or a team's roster, until the town office acts.
+    flags_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记标记人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    flags_at = models.DateTimeField("登记标记时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "外部比对名单"

@@ -179,6 +179,12 @@ ID_FULL = re.compile(r"\d{17}[\dX]")
 DIGITS = re.compile(r"\d{3,17}[\dX]")
 
 
+def looks_like_number(query: str) -> bool:
+    """A query that is (part of) an ID number, phone or bank account: four digits or more.
+    Such a query must never travel in a URL (issue 16); see households.views.household_search."""
+    return sum(c.isdigit() for c in idcard.normalize(query)) >= 4
+
+
 def _search(households: QuerySet[Household], query: str) -> QuerySet[Household]:
     """Name (prefix), full ID number, last digits of an ID number, or phone (prefix).
 

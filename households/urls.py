@@ -5,6 +5,7 @@ from households import views
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
+    path("search/", views.household_search, name="search"),
     path("ledger/", include("households.ledger.urls")),
     path("", include("households.policy.urls")),
     path("", include("households.conflicts.urls")),

@@ -4,12 +4,15 @@ A household outside the user's villages is a 404; visible but not changeable
 is a 403 with the reason.
 """
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from households import forms, selectors
@@ -33,16 +36,41 @@ def _changeable(request: HttpRequest, household: Household) -> Household:
     return household
 
 
+SEARCHES_KEPT = 20  # saved number searches per session
+NUMBER_IN_URL = "为保护个人信息，身份证号、电话、银行账号不能放在网址中查找，请在搜索框中输入后点“查找”。"
+SEARCH_EXPIRED = "这个查找已过期（只在本次登录内有效），请重新输入号码查找。"
+
+
+def _saved_search(request: HttpRequest, token: str) -> str | None:
+    return request.session.get("searches", {}).get(token)
+
+
 @login_required
 @require_safe
 def household_list(request: HttpRequest) -> HttpResponse:
+    """Name searches are bookmarkable GETs (`?q=张`); a number-like query never is: it arrives by POST
+    (`household_search`) and is found again here by an opaque per-session token (`?s=…`)."""
     villages = selectors.villages_visible_to(user=request.user)
-    form = forms.ListFilterForm(request.GET, villages=villages, groups=selectors.groups_visible_to(user=request.user))
+    data = request.GET.copy()
+    if selectors.looks_like_number(data.get("q", "")):
+        data.pop("q")
+        messages.warning(request, NUMBER_IN_URL)
+    token = data.get("s", "")
+    if token:
+        saved = _saved_search(request, token)
+        if saved is None:
+            data.pop("s")
+            messages.warning(request, SEARCH_EXPIRED)
+        else:
+            data["q"] = saved
+    form = forms.ListFilterForm(data, villages=villages, groups=selectors.groups_visible_to(user=request.user))
     query, filters, sort = form.values()
     households = selectors.household_list(user=request.user, query=query, filters=filters, sort=sort)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
+    params = data.copy()
     params.pop("page", None)
+    if token and "s" in params:
+        params.pop("q", None)  # the token stands for the number
     context = {
         "page": page,
         "form": form,
@@ -52,6 +80,32 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "can_view_conflicts": has_role(request.user, TOWN_OFFICE, INSPECTOR),
     }
     return render(request, "households/list.html", context)
+
+
+@reads_only  # inspectors search too: a saved search changes no data
+@login_required
+@require_POST
+def household_search(request: HttpRequest) -> HttpResponse:
+    """The list's search form posts here. A name goes back into the address (bookmarkable); a number
+    (ID, its last digits, phone, bank account) is kept in the session under a random token, so it is
+    never in a request line, a server or proxy log, the browser history or a Referer header."""
+    params = QueryDict(mutable=True)
+    for key in forms.ListFilterForm.base_fields:
+        value = request.POST.get(key, "")
+        if value and key != "q":
+            params[key] = value[:100]
+    query = request.POST.get("q", "").strip()[:50]
+    if selectors.looks_like_number(query):
+        token = secrets.token_urlsafe(12)
+        searches = request.session.get("searches", {})
+        searches = dict(list(searches.items())[-(SEARCHES_KEPT - 1) :])
+        searches[token] = query
+        request.session["searches"] = searches
+        params["s"] = token
+    elif query:
+        params["q"] = query
+    url = reverse("households:list")
+    return redirect(f"{url}?{params.urlencode()}" if params else url)
 
 
 @login_required

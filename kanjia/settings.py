@@ -13,9 +13,20 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+# Every file the app writes holds personal data: owner only (0600 files, 0700 folders; issue 16,
+# docs/privacy.md). The umask covers what any library creates (SQLite and its journal, WeasyPrint,
+# openpyxl temporary files); the folders made before this rule are tightened here at start.
+os.umask(0o077)
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("KANJIA_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = private_dir(Path(os.environ.get("KANJIA_VAR_DIR", BASE_DIR / "var")))
 
 
 def envbool(name: str, default: str) -> bool:
@@ -124,6 +135,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A database file created before the umask rule: owner only (SQLite gives its journal the same mode).
+    _sqlite = Path(str(DATABASES["default"]["NAME"]))
+    if _sqlite.is_file():
+        _sqlite.chmod(0o600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------
@@ -236,8 +251,13 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Uploaded documents live outside any public URL and are served by a view that
 # checks village scope (see archives). There is deliberately no MEDIA_URL route.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if MEDIA_ROOT.is_dir():
+    MEDIA_ROOT.chmod(0o700)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files saved through the storage (uploads, exports, generated PDFs and workbooks) and its folders.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Fonts and stylesheets the PDF renderer may load: nothing else, ever.
 PDF_FONT_DIR = BASE_DIR / "static" / "fonts"
@@ -291,9 +311,15 @@ AUDIT_SEAL_SETTLE_SECONDS = envint("AUDIT_SEAL_SETTLE_SECONDS", "120")
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
 
 # --- Logging: no personal data, no request bodies --------------------------------
+# No query string in the app's own logs (a search may carry a number; issue 16, docs/privacy.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query": {"()": "kanjia.logfilters.StripQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # runserver's request lines (`make run`) go through the same filter (django.request reaches root).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -180,6 +180,8 @@ TARGETS: dict[str, Target] = {
     "households:ledger:roster": Target(ledger.roster_b),
     "households:ledger:roster_progress": Target(ledger.roster_b),
     "households:ledger:roster_download": Target(ledger.roster_b),
+    # Only the town office turns a roster's report into flags (issue 16): readers' POSTs are refused.
+    "households:ledger:roster_flags": Target(ledger.roster_b_done, post=lambda w, f: {}),
     # --- review: cases (issue 5; helpers in tests/review_cases/sweep.py): a case of household_b
     # handled by team B, at 民主评议, appraisal written, 登记表 unsigned.
     "review:case_detail": Target(cases.case),

@@ -30,7 +30,7 @@ from households.ledger import format as fmt
 from households.ledger.format import ROSTER_COLUMNS, CellError, UploadRefused
 from households.ledger.importer import sha256_of
 from households.models import ReviewFlag, Roster, RosterRow
-from households.selectors import members_visible_to, villages_visible_to
+from households.selectors import members_visible_to, villages_changeable_by, villages_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
@@ -50,6 +50,13 @@ FLAG_FOR_KIND: dict[str, tuple[int, str]] = {
     Roster.Kind.BUSINESS: (ReviewFlag.Kind.OTHER, "工商登记名单显示此人登记有经营主体"),
     Roster.Kind.PUBLIC_PAYROLL: (ReviewFlag.Kind.INCOME, "财政供养人员名单显示此人由财政发放工资"),
 }
+
+
+def may_raise_roster_flags(user: AbstractBaseUser) -> bool:
+    """Only the town office turns roster matches into key-review flags (issue 16). Anyone else who may
+    match (the district, a team) gets a report; the town office raises its flags from the roster's page.
+    Each flag is further held by the household page's rule (`households.flags.may_raise_flag`)."""
+    return roles.has_role(user, roles.TOWN_OFFICE) and not roles.is_read_only(user)
 
 
 def may_match(user: AbstractBaseUser) -> bool:
@@ -195,6 +202,22 @@ def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
         return cursor.rowcount
 
 
+def roster_flags_raise(*, roster: Roster, by: AbstractBaseUser) -> int:
+    """The town office turns a finished roster's report into flags (the district's or a team's roster).
+    Idempotent: a flag is never raised twice from the same source (see `raise_flags`)."""
+    if not may_raise_roster_flags(by):
+        raise PermissionDenied("只有镇民政办可以根据比对名单登记重点复核标记。")
+    with transaction.atomic():
+        roster = Roster.objects.select_for_update().get(pk=roster.pk)
+        if roster.status != Roster.Status.DONE:
+            raise PermissionDenied("比对尚未完成。")
+        raised = raise_flags(roster, user=by)
+        roster.flags_raised += raised
+        roster.flags_by, roster.flags_at = by, timezone.now()
+        roster.save(update_fields=["flags_raised", "flags_by", "flags_at"])
+    return raised
+
+
 def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
     """Raise the roster's flags: one per member and kind, never a duplicate of an open one; returns new flags.
 
@@ -217,7 +240,11 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
     kind, why = FLAG_FOR_KIND[roster.kind]
     prefix = f"roster:{roster.source_id}:row:"
     tag = f"名单（编号 {roster.source_id}）"  # marks this source in a note added to another flag's reason
-    matched = RosterRow.objects.filter(roster=roster, member__isnull=False, name_mismatch=False)
+    # The household page's rule, per household: only villages the user may change (may_raise_flag).
+    changeable = villages_changeable_by(user=user)
+    matched = RosterRow.objects.filter(
+        roster=roster, member__isnull=False, name_mismatch=False, member__household__village__in=changeable
+    )
     flags = (
         ReviewFlag.objects.filter(kind=kind, source=ReviewFlag.Source.ROSTER, member_id__in=matched.values("member_id"))
         .filter(
@@ -312,7 +339,9 @@ def run_roster(*, roster_id: int) -> None:
     user = roster.uploaded_by
     with transaction.atomic():
         match_roster(roster, user=user)
-        roster.flags_raised = raise_flags(roster, user=user)
+        if may_raise_roster_flags(user):
+            roster.flags_raised = raise_flags(roster, user=user)
+            roster.flags_by, roster.flags_at = user, timezone.now()
     counts = RosterRow.objects.filter(roster=roster).aggregate(
         invalid=Count("pk", filter=~Q(problem="")),
         matched=Count("pk", filter=Q(member__isnull=False, name_mismatch=False)),

@@ -19,4 +19,5 @@ urlpatterns = [
     path("rosters/<int:pk>/", views.roster_detail, name="roster"),
     path("rosters/<int:pk>/progress/", views.roster_progress, name="roster_progress"),
     path("rosters/<int:pk>/download.xlsx", views.roster_download, name="roster_download"),
+    path("rosters/<int:pk>/flags/", views.roster_flags, name="roster_flags"),
 ]

@@ -250,11 +250,23 @@ def _roster(request: HttpRequest, pk: int) -> Roster:
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = _roster(request, pk)
     result = rosters.roster_result(roster, user=request.user) if roster.status == Roster.Status.DONE else None
-    return render(
-        request,
-        "households/ledger/roster.html",
-        {"roster": roster, "result": result, "full": request.user.has_perm("households.reveal_id_number")},
-    )
+    context = {
+        "roster": roster,
+        "result": result,
+        "full": request.user.has_perm("households.reveal_id_number"),
+        "can_raise": rosters.may_raise_roster_flags(request.user),
+    }
+    return render(request, "households/ledger/roster.html", context)
+
+
+@login_required
+@require_POST
+def roster_flags(request: HttpRequest, pk: int) -> HttpResponse:
+    """The town office turns a roster's report (the district's or a team's) into key-review flags."""
+    roster = _roster(request, pk)
+    raised = rosters.roster_flags_raise(roster=roster, by=request.user)
+    messages.success(request, f"已根据此名单新增重点复核标记 {raised} 条。")
+    return redirect("households:ledger:roster", pk=roster.pk)
 
 
 @login_required

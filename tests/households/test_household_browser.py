@@ -46,6 +46,7 @@ def test_find_by_last_four_digits_add_member_see_benefit(browser_login, town_off
     rows = page.locator("#household-list tbody tr")
     # The search reloads the list: wait for the filtered page, not the one it replaces.
     expect(rows).to_have_count(1)
+    assert number[-4:] not in page.url  # posted, found again by an opaque token (issue 16)
     rows.first.locator("a").click()
 
     # Masked by default; the benefit shows line by line: (470 − 200) × 1 = 270.

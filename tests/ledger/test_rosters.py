@@ -4,9 +4,11 @@ from datetime import date, datetime
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
-from households.ledger.rosters import result_workbook, roster_result, roster_start
+from households.flags import raise_manual_flag
+from households.ledger.rosters import result_workbook, roster_flags_raise, roster_result, roster_start
 from households.models import ReviewFlag, Roster, RosterRow
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.ledger.helpers import grant_team, new_id, upload
@@ -105,8 +107,9 @@ def test_team_matches_only_members_of_its_villages(team_member_a, people, start)
     roster = start(
         team_member_a, roster_bytes([[1, "张大山", a.id_number, None, None], [2, "王五", c.id_number, None, None]])
     )
-    assert (roster.matched, roster.flags_raised) == (1, 1)
-    assert ReviewFlag.objects.get().member == a
+    # A team's roster is a report: only the town office turns matches into flags (issue 16).
+    assert (roster.matched, roster.flags_raised, roster.flags_by) == (1, 0, None)
+    assert not ReviewFlag.objects.exists()
     assert RosterRow.objects.get(row_number=4).member is None  # 王五 lives in a village the team cannot see
 
 
@@ -266,3 +269,48 @@ def test_inspectors_cannot_match(inspector, people):
 
     with pytest.raises(PermissionDenied):
         roster_start(user=inspector, kind=Roster.Kind.DEATH, upload=upload(roster_bytes([])))
+
+
+# --- Issue 16, finding 5: the district's roster is a report; only the town office raises flags from
+# rosters, under the household page's rule (households.flags.may_raise_flag). ---------------------
+
+
+def test_district_roster_is_a_report_the_town_office_turns_into_flags(
+    client, district_officer, town_officer, people, start
+):
+    a, _b, c = people
+    roster = start(
+        district_officer, roster_bytes([[1, "张大山", a.id_number, None, None], [2, "王五", c.id_number, None, None]])
+    )
+    assert roster.status == Roster.Status.DONE, roster.error
+    assert (roster.matched, roster.flags_raised, roster.flags_by) == (2, 0, None)
+    assert not ReviewFlag.objects.exists()  # the district raised nothing anywhere
+
+    # The district cannot turn it into flags either, by page or by service.
+    client.force_login(district_officer)
+    page = client.get(f"/households/ledger/rosters/{roster.pk}/").content.decode()
+    assert "尚未登记重点复核标记" in page and "据此登记重点复核标记" not in page
+    assert client.post(f"/households/ledger/rosters/{roster.pk}/flags/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        roster_flags_raise(roster=roster, by=district_officer)
+    assert not ReviewFlag.objects.exists()
+
+    # The town office does, once; a second time adds nothing.
+    client.force_login(town_officer)
+    assert "据此登记重点复核标记" in client.get(f"/households/ledger/rosters/{roster.pk}/").content.decode()
+    assert client.post(f"/households/ledger/rosters/{roster.pk}/flags/").status_code == 302
+    roster.refresh_from_db()
+    assert (roster.flags_raised, roster.flags_by) == (2, town_officer)
+    assert {f.member for f in ReviewFlag.objects.all()} == {a, c}
+    assert {f.raised_by for f in ReviewFlag.objects.all()} == {town_officer}
+    assert roster_flags_raise(roster=roster, by=town_officer) == 0
+
+
+def test_the_same_rule_as_the_household_page(district_officer, people):
+    """The district is refused a flag on the household page's service too: one rule for both ways."""
+    a, _b, _c = people
+    with pytest.raises(PermissionDenied):
+        raise_manual_flag(
+            household=a.household, kind=ReviewFlag.Kind.DECEASED, reason="名单显示已死亡", by=district_officer
+        )
+    assert not ReviewFlag.objects.exists()
