@@ -86,3 +86,93 @@ class HolidayDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.note}".strip()
+
+
+class RoleChange(models.Model):
+    """One change of an account's roles (issue 17), requested on the accounts page.
+
+    Adding a case-deciding role (镇民政办, 区民政局) waits for a second person of the town office to
+    confirm it; every other change applies at once. Rows are never deleted: with their history they
+    are the audit trail of who gave whom which role, and who confirmed it. 清理小组 is not here:
+    team membership goes through `review.teams.services` (which grants the villages too).
+    """
+
+    class Change(models.TextChoices):
+        ADD = "add", "授予"
+        REMOVE = "remove", "撤销"
+
+    class State(models.TextChoices):
+        PENDING = "待确认", "待确认"
+        APPLIED = "已生效", "已生效"
+        REJECTED = "已拒绝", "已拒绝"
+        WITHDRAWN = "已撤回", "已撤回"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.PROTECT, related_name="role_changes"
+    )
+    role = models.CharField("角色", max_length=20)
+    change = models.CharField("变更", max_length=8, choices=Change.choices)
+    state = models.CharField("状态", max_length=8, choices=State.choices, db_index=True)
+    reason = models.CharField("理由", max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "角色变更"
+        verbose_name_plural = verbose_name
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per account and role: a second click does not queue a duplicate.
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(state="待确认"), name="rolechange_one_pending_per_role"
+            ),
+            # Nobody confirms their own request (the second person is a different person).
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="rolechange_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_change_display()}{self.role}（{self.state}）"
+
+
+class AccountEvent(models.Model):
+    """What the system administrator did to an account: created, password reset, locked, unlocked."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新建账号"
+        PASSWORD = "password", "重置密码"
+        DEACTIVATE = "deactivate", "停用账号"
+        ACTIVATE = "activate", "启用账号"
+        UNLOCK = "unlock", "解除登录锁定"
+        EDIT = "edit", "修改姓名"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.PROTECT, related_name="account_events"
+    )
+    action = models.CharField("操作", max_length=12, choices=Action.choices)
+    note = models.CharField("说明", max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "账号操作"
+        verbose_name_plural = verbose_name
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}（{self.at:%Y-%m-%d %H:%M}）"

@@ -38,6 +38,8 @@ ENTRIES = (
     Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF),
     Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
     Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,)),
+    Entry("账号与角色", "accounts:list", ("/accounts/manage/",), (roles.SYSADMIN,)),
+    Entry("角色确认", "accounts:roles", ("/accounts/manage/roles/",), (roles.TOWN_OFFICE,)),
 )
 
 

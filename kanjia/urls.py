@@ -12,6 +12,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/manage/", include("kanjia.accounts.urls")),
     path("calendar/", views.calendar_page, name="calendar"),
     path("households/", include("households.urls")),
     path("review/", include("review.urls")),

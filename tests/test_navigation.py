@@ -19,8 +19,14 @@ def labels(items):
 def test_town_officer_menu(client, town_officer):
     assert labels(menu(client, town_officer)) == [
         "首页", "低保户", "台账导入导出", "专项行动", "清理小组", "公示", "通知与申诉", "档案", "近亲属备案",
-        "近亲属申报", "审计", "节假日",
+        "近亲属申报", "审计", "节假日", "角色确认",
     ]  # fmt: skip
+
+
+def test_sysadmin_menu_leads_to_accounts_and_roles(client, sysadmin):
+    items = labels(menu(client, sysadmin))
+    assert "账号与角色" in items and "角色确认" not in items
+    assert ("账号与角色", True) in menu(client, sysadmin, reverse("accounts:list"))
 
 
 def test_team_member_menu_has_no_town_wide_entries(client, team_member_a):

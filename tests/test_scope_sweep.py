@@ -101,6 +101,18 @@ INSPECTORS = ("inspector",)  # archives/clues: a clue not referred yet
 TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 
 
+SYSADMINS = ("sysadmin",)  # kanjia/accounts: the system administrator's pages
+
+
+def _pending_role(w: World) -> dict:
+    """Team member B asked for 区民政局 by the sysadmin: the town office confirms (the control)."""
+    from kanjia import roles
+    from kanjia.accounts.services import role_request
+
+    change = role_request(user=w.team_member_b, role=roles.DISTRICT, change="add", by=w.sysadmin)
+    return {"pk": change.pk, "what": "confirm"}
+
+
 TARGETS: dict[str, Target] = {
     # --- archives (issue 9; helpers in tests/archives/sweep.py) ---
     "archives:bag": Target(archive.household),
@@ -283,6 +295,15 @@ TARGETS: dict[str, Target] = {
     "audit:clue_edit": Target(records.clue, post=records.clue_payload, audience=INSPECTORS, control="inspector"),
     "audit:clue_refer": Target(records.clue, post=records.refer_payload, audience=INSPECTORS, control="inspector"),
     "audit:clue_answer": Target(records.referred_clue, post=records.answer_payload, audience=AUDITORS),
+    # --- issue 17: accounts are the system administrator's; a deciding role is confirmed by the town office ---
+    "accounts:account": Target(lambda w: {"pk": w.team_member_b.pk}, audience=SYSADMINS, control="sysadmin"),
+    "accounts:account_post": Target(
+        lambda w: {"pk": w.team_member_b.pk, "what": "rename"},
+        post=lambda w, f: {"full_name": "改名"},
+        audience=SYSADMINS,
+        control="sysadmin",
+    ),
+    "accounts:role_change": Target(_pending_role, post=lambda w, f: {}, audience=("sysadmin", "town_officer")),
 }
 
 

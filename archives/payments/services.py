@@ -30,6 +30,7 @@ size. Each generation is a new, never-changed roll (sequence 1, 2, ...);
 regenerating a month shows what changed since the previous roll of that month.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,7 +39,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from archives.models import PaymentRoll, PaymentRollLine
@@ -157,6 +158,17 @@ def paid_in_month(*, town: Town, month: date) -> list[DueLine]:
     }
     # Households a decision changed after the month began: as they stood at 00:00 on the 1st.
     held = list(Household.history.as_of(begins).filter(paid, id__in=pending).values(*ENTITLEMENT))
+    # A household with no history row before the 1st (registered or imported during the month) is taken
+    # as it was first recorded, which is how it stood before the decision (issue 17: the roll missed it).
+    known = Household.history.filter(id__in=pending, history_date__lt=begins).values("id")
+    first = (
+        Household.history.filter(id__in=pending, history_date__gte=begins)
+        .exclude(id__in=known)
+        .values("id")
+        .annotate(first=Min("history_id"))
+        .values("first")
+    )
+    held += list(Household.history.filter(paid, history_id__in=first).values(*ENTITLEMENT))
     if held:
         payees = {row["id"]: row for row in settled.filter(id__in=pending).values("id", *PAYEE)}
         due.update((row["id"], _due(row, payees[row["id"]])) for row in held if row["id"] in payees)
@@ -332,6 +344,111 @@ def roll_diff(*, roll: PaymentRoll) -> RollDiff:
     order = {"新增": 0, "金额变动": 1, "移出": 2}
     diff.changes.sort(key=lambda c: (order[c.kind], c.village, c.head_name))
     return diff
+
+
+@dataclass
+class ReconcileLine:
+    reason: str
+    households: int = 0  # households this reason touches
+    household_delta: int = 0  # roll minus dashboard, in households
+    amount: Decimal = ZERO  # roll minus dashboard, in yuan
+
+
+@dataclass
+class Reconciliation:
+    """The roll against the dashboard's 在保 figures for the same month, and why they differ."""
+
+    as_of: str
+    dashboard_households: int
+    dashboard_total: Decimal
+    roll_households: int
+    roll_total: Decimal
+    lines: list[ReconcileLine]
+
+    @property
+    def household_gap(self) -> int:
+        return self.roll_households - self.dashboard_households
+
+    @property
+    def amount_gap(self) -> Decimal:
+        return self.roll_total - self.dashboard_total
+
+    @property
+    def explained(self) -> bool:
+        return sum(line.household_delta for line in self.lines) == self.household_gap and (
+            sum((line.amount for line in self.lines), ZERO) == self.amount_gap
+        )
+
+
+def roll_reconcile(*, roll: PaymentRoll) -> Reconciliation:
+    """Roll lines against the households the dashboard counts as 在保 (now, or at the end of a past month).
+
+    Each household on one side only, or with another amount, is put under a reason: a district decision
+    in the month that takes effect next month (新纳入 not yet paid, 停保 still paid, 调整 at the old
+    amount), 渐退期, 纳入保障年月 after the month, or a change made after the roll was generated.
+    Four queries whatever the town's size.
+    """
+    month = roll.month
+    now = timezone.now()
+    ends = month_begins(add_months(month, 1))
+    live = ends > now
+    source = Household.objects if live else Household.history.as_of(ends - timedelta(microseconds=1))
+    care = {
+        row["id"]: (row["base_amount"] + row["extra_amount"], row["start_month"])
+        for row in source.filter(village__town_id=roll.town_id, status=Household.Status.ACTIVE).values(
+            "id", "base_amount", "extra_amount", "start_month"
+        )
+    }
+    paid = {line["household_id"]: line for line in roll.lines.values("household_id", "total", "remark")}
+    pending = dict(
+        DistrictApproval.objects.filter(
+            decision=DistrictApproval.Decision.APPROVE,
+            effective_month__gt=month,
+            completed_at__lt=ends,
+            case__household__village__town_id=roll.town_id,
+        ).values_list("case__household_id", "outcome")
+    )
+    reasons: dict[str, ReconcileLine] = defaultdict(lambda: ReconcileLine(""))
+
+    def count(reason: str, delta: int, amount: Decimal) -> None:
+        line = reasons[reason]
+        line.reason = reason
+        line.households += 1
+        line.household_delta += delta
+        line.amount += amount
+
+    for household_id in care.keys() | paid.keys():
+        counted, line = care.get(household_id), paid.get(household_id)
+        if counted and line and counted[0] == line["total"]:
+            continue
+        decided = pending.get(household_id)
+        if counted and not line:
+            if decided:
+                reason = f"本月区审批{decided}，次月起发放"
+            elif counted[1] and counted[1] > month:
+                reason = "纳入保障年月晚于本月，本月不发"
+            else:
+                reason = "花名册生成后纳入在保（请重新生成）"
+            count(reason, -1, -counted[0])
+        elif line and not counted:
+            if line["remark"].startswith("渐退期"):
+                reason = "渐退期，本月照发"
+            elif decided:
+                reason = f"本月区审批{decided}，本月照发、次月起停发"
+            else:
+                reason = "花名册生成后不再在保（请重新生成）"
+            count(reason, 1, line["total"])
+        else:
+            reason = f"本月区审批{decided}，本月按原金额发放" if decided else "花名册生成后金额变动（请重新生成）"
+            count(reason, 0, line["total"] - counted[0])
+    return Reconciliation(
+        as_of="当前" if live else f"{month:%Y年%m月}末",
+        dashboard_households=len(care),
+        dashboard_total=sum((total for total, _ in care.values()), ZERO),
+        roll_households=len(paid),
+        roll_total=sum((line["total"] for line in paid.values()), ZERO),
+        lines=sorted(reasons.values(), key=lambda r: r.reason),
+    )
 
 
 def roll_xlsx(*, roll: PaymentRoll) -> bytes:

@@ -65,6 +65,7 @@ def roll_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": roll.lines.order_by("id"),
         "totals": payments.roll_village_totals(roll=roll),
         "diff": payments.roll_diff(roll=roll),
+        "reconciliation": payments.roll_reconcile(roll=roll),
     }
     return render(request, "archives/payments/roll.html", context)
 

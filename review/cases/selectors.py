@@ -145,6 +145,21 @@ def campaign_dashboard(*, campaign: Campaign, user: User) -> dict:
     }
 
 
+OBJECTION_OPEN_BADGE, OBJECTION_HANDLED_BADGE = "异议待处理", "曾有异议"
+
+
+def objection_badge(*, case: Case) -> str:
+    """异议待处理 while an objection to the case is open (it holds the case); 曾有异议 once every objection is
+    handled (成立 or 不成立) or the case was questioned by a complaint: still a questioned case, which the
+    district visits at home and the spot check takes in full. Empty for a case never questioned."""
+    from review.dynamic import hooks
+
+    results = [result for _, result in hooks.objection_results(case_ids=[case.pk])]
+    if hooks.OBJECTION_OPEN in results:
+        return OBJECTION_OPEN_BADGE
+    return OBJECTION_HANDLED_BADGE if case.has_objection or results else ""
+
+
 # --- Worklists and the filtered case list ----------------------------------------------------
 
 # What the role whose turn it is does at each stage (the worklist's wording).

@@ -18,8 +18,16 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from archives.payments.services import paid_in_month, roll_diff, roll_generate, roll_pdf, roll_xlsx
+from archives.payments.services import (
+    paid_in_month,
+    roll_diff,
+    roll_generate,
+    roll_pdf,
+    roll_reconcile,
+    roll_xlsx,
+)
 from households.models import Household, Member, ReviewFlag
+from households.selectors import dashboard_counts
 from households.services import HouseholdInput, household_update
 from review.cases import campaigns
 from review.cases.workflow import case_advance
@@ -215,5 +223,49 @@ def test_generation_is_set_based(decided, town_officer, village_a, village_b):
 
     assert large == small
     # Permission check, town lock, sequence, the households (settled, as of the 1st, payees), grace
-    # periods, the roll and its history row, the lines, the totals and their history row, savepoints.
-    assert max(large) <= 13, large
+    # periods, the roll and its history row, the lines, the totals and their history row, savepoints;
+    # and (issue 17) households with a pending decision first recorded during the month.
+    assert max(large) <= 14, large
+
+
+# --- Issue 17: the roll reconciles with the dashboard -------------------------------------------
+
+
+def test_household_with_no_history_before_the_month_is_on_the_roll(
+    village_a, campaign, crew, town_officer, district_officer, client
+):
+    """The December roll missed a household approved 维持 in December that had no history row before the 1st."""
+    old = household(village_a, "老户", base_amount=Decimal("300.00"))
+    Household.history.model.objects.filter(id=old.pk).update(history_date=timezone.now() - timedelta(days=70))
+    new = household(village_a, "本月登记户", base_amount=Decimal("520.00"))  # registered this month
+    campaigns.campaign_launch(campaign=campaign, by=town_officer)
+    decide(Case.objects.get(household=new), crew, town_officer, district_officer, outcome=Case.Outcome.KEEP)
+
+    roll = roll_generate(town=village_a.town, month=THIS_MONTH, by=town_officer)
+    assert lines(roll) == {"老户": (Decimal("300.00"), ""), "本月登记户": (Decimal("520.00"), "")}
+    counts = dashboard_counts(user=town_officer)
+    check = roll_reconcile(roll=roll)
+    assert (check.dashboard_households, check.dashboard_total) == (counts["active"], counts["monthly_total"])
+    assert (check.roll_households, check.roll_total) == (2, Decimal("820.00"))
+    assert check.lines == [] and check.household_gap == 0 and check.amount_gap == 0
+    client.force_login(town_officer)
+    page = client.get(f"/archives/rolls/{roll.pk}/").content.decode()
+    assert "与首页核对" in page and "户数和金额一致" in page
+
+
+def test_reconciliation_names_every_difference_with_the_dashboard(decided, town_officer, village_a, client):
+    roll = roll_generate(town=village_a.town, month=THIS_MONTH, by=town_officer)
+    counts = dashboard_counts(user=town_officer)
+    check = roll_reconcile(roll=roll)
+    assert (check.dashboard_households, check.dashboard_total) == (counts["active"], counts["monthly_total"])
+    assert (check.roll_households, check.roll_total) == (roll.households, roll.total)
+    assert check.explained
+    found = {line.reason: (line.households, line.household_delta, line.amount) for line in check.lines}
+    assert found == {
+        "本月区审批停保，本月照发、次月起停发": (2, 2, Decimal("770.00")),  # 停保户 300 + 渐退户 470
+        "本月区审批调整，本月按原金额发放": (1, 0, Decimal("-150.00")),  # 300 paid, 450 in the registry
+        "本月区审批新纳入，次月起发放": (1, -1, Decimal("-350.00")),
+    }
+    client.force_login(town_officer)
+    page = client.get(f"/archives/rolls/{roll.pk}/").content.decode()
+    assert "逐项相加与差额一致" in page and "本月区审批新纳入，次月起发放" in page

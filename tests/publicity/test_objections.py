@@ -1,5 +1,7 @@
 """Objections: registering, handling, holding the case, sending it back."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -142,6 +144,24 @@ def test_objection_changes_have_history(round_one, cases, town_officer):
     records = list(objection.history.order_by("history_date"))
     assert [r.result for r in records] == ["", "不成立"]
     assert [r.history_user for r in records] == [town_officer, town_officer]
+
+
+def test_case_page_tells_an_open_objection_from_a_handled_one(round_one, cases, crew, town_officer, client):
+    """Issue 17: one 有异议 badge looked the same for an open objection and one ruled 不成立."""
+    client.force_login(town_officer)
+
+    def badge(case) -> str:
+        html = client.get(f"/review/cases/{case.pk}/").content.decode()
+        found = re.search(r'data-testid="objection-badge"[^>]*>([^<]*)<', html)
+        return found.group(1) if found else ""
+
+    questioned, quiet = cases[0], cases[1]
+    objection = register(round_one, questioned, crew.cadre)
+    assert badge(questioned) == "异议待处理"
+    assert badge(quiet) == ""
+    handle(objection, town_officer, result="不成立")
+    assert badge(questioned) == "曾有异议"  # handled, still a questioned case for the district's home visit
+    assert Case.objects.get(pk=questioned.pk).has_objection is True
 
 
 def test_a_rejected_objection_needs_a_recorded_reinvestigation(round_one, cases, town_officer, team_member_a):

@@ -109,3 +109,21 @@ def test_group_select_lists_the_chosen_villages_groups(browser_login, town_offic
     assert shown() == ["甲村 1组", "甲村 2组", "甲村 3组"]
     assert page.input_value("select[name=group]") == ""  # the other village's group was cleared
     page.screenshot(path=os.path.join(screenshot_dir, "layout-group-select.png"), full_page=True)
+
+
+def test_sysadmin_pages_fit_and_are_reachable_from_the_menu(browser_login, sysadmin, live_server, screenshot_dir):
+    from tests.conftest import make_user
+
+    clerk = make_user("clerk", None, full_name="李新人")
+    page = browser_login(sysadmin)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.click("nav >> text=账号与角色")
+    assert clipped(page) == []
+    page.click(f"#accounts a:has-text('{clerk.username}')")
+    page.select_option("select[name=role]", "区民政局")
+    page.fill("input[name=reason]", "区局借调")
+    page.click("[data-testid=role-form] button[type=submit]")
+    assert "须由镇民政办另一人确认后生效" in page.locator(".alert-success").inner_text()
+    assert page.locator("[data-testid=account-roles]").inner_text() == "无"
+    assert clipped(page) == []
+    page.screenshot(path=os.path.join(screenshot_dir, "accounts-detail.png"), full_page=True)
