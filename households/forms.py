@@ -19,6 +19,7 @@ from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, id_holde
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
+from kanjia.forms import bound_integers, query_id
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,7 +42,15 @@ class StyledMixin:
 
 
 class NoModelValidation:
-    """The services validate and build the instances; the form must not touch them."""
+    """The services validate and build the instances; the form must not touch them.
+
+    Model validation never runs, so integer fields get their columns' bounds here
+    (an asset quantity of 10^23 was a server error, issue 16).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        bound_integers(self)
 
     def _post_clean(self) -> None:
         pass
@@ -439,7 +448,7 @@ class ListFilterForm(forms.Form):
         self.fields["village"].queryset = villages
         # Groups of the chosen village only: a town-wide list of every group is long and slow to render.
         village = self.data.get("village")
-        chosen = groups.filter(village_id=village) if village and str(village).isdigit() else groups.none()
+        chosen = groups.filter(village_id=village) if query_id(str(village or "")) is not None else groups.none()
         self.fields["group"].queryset = chosen
         self.fields["group"].empty_label = "全部组" if village else "（先选村）"
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"

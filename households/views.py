@@ -23,6 +23,7 @@ from households.history import household_changes
 from households.models import Household, IdConflict, ReviewFlag
 from households.policy.selectors import can_view_policy
 from households.services import household_create, household_update, member_id_reveal
+from kanjia.forms import query_id
 from kanjia.middleware import reads_only
 from kanjia.roles import INSPECTOR, TOWN_OFFICE, has_role
 
@@ -154,7 +155,8 @@ def _edit_page(request: HttpRequest, household: Household | None) -> HttpRespons
             if household is None:
                 household = household_create(data=payload, by=request.user)
             else:
-                version = int(request.POST.get("version") or 0)
+                # A version that is not a number is a stale form: the service says so, nothing is lost.
+                version = query_id(request.POST.get("version")) or 0
                 household = household_update(household=household, version=version, data=payload, by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -1,9 +1,95 @@
 """Form helpers shared by every app."""
 
+import contextlib
+import re
 from collections.abc import Iterable
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+# The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER): bigger is never an object.
+ID_MAX = 2**63 - 1
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+def query_id(value: str | None) -> int | None:
+    """An object id from a query string or a form value: ASCII digits within ID_MAX, else None.
+
+    `str.isdigit()` is not enough: it accepts "²" and full-width digits, and any length
+    (issue 16: `?campaign=99999999999999999999` gave a server error).
+    """
+    if not value or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
+
+
+class IdField(forms.IntegerField):
+    """An object id typed into a form: 1 … ID_MAX."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+# What each integer column holds (PostgreSQL; SQLite holds 64 bits but the app runs on both).
+INT_RANGES = {
+    "SmallIntegerField": (-(2**15), 2**15 - 1),
+    "PositiveSmallIntegerField": (0, 2**15 - 1),
+    "IntegerField": (-(2**31), 2**31 - 1),
+    "PositiveIntegerField": (0, 2**31 - 1),
+    "AutoField": (1, 2**31 - 1),
+    "BigIntegerField": (-ID_MAX - 1, ID_MAX),
+    "PositiveBigIntegerField": (0, ID_MAX),
+    "BigAutoField": (1, ID_MAX),
+}
+
+
+def bound_integers(form: forms.BaseForm) -> None:
+    """Give every integer field of `form` the bounds of the column it ends in (issue 16: no 500 on 10^23).
+
+    A ModelForm's field takes its model field's range; any other integer field is kept
+    within 32 bits unless it already has tighter bounds. Forms whose services build the
+    instances (so model validation never runs) need this most.
+    """
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.IntegerField) or isinstance(field, forms.FloatField | forms.DecimalField):
+            continue
+        low, high = INT_RANGES["IntegerField"]
+        if model is not None:
+            with contextlib.suppress(FieldDoesNotExist):
+                low, high = INT_RANGES.get(model._meta.get_field(name).get_internal_type(), (low, high))
+        if field.max_value is None or field.max_value > high:
+            field.max_value = high
+            field.validators.append(MaxValueValidator(high))
+        if field.min_value is None or field.min_value < low:
+            field.min_value = low
+            field.validators.append(MinValueValidator(low))
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of objects that refuses ids no integer column holds.
+
+    Django checks each chosen pk with `filter(pk=…)` (safe) but then runs `pk__in=[…]`,
+    which fails on a number beyond 64 bits (a server error, issue 16).
+    """
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        opts = self.queryset.model._meta
+        field = opts.pk if key == "pk" else opts.get_field(key)
+        limits = INT_RANGES.get(field.get_internal_type())
+        if limits is not None:
+            for pk in value:
+                number = query_id(str(pk).strip())
+                if number is None or not limits[0] <= number <= limits[1]:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
 
 
 def attach_errors(form: forms.Form, exc: ValidationError, *, on_top: Iterable[str] = ()) -> None:

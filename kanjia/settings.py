@@ -308,6 +308,10 @@ ARCHIVES_BASE_URL = os.environ.get("ARCHIVES_BASE_URL", "http://127.0.0.1:8000")
 ARCHIVES_CODE_PREFIX = os.environ.get("ARCHIVES_CODE_PREFIX", "KJ")
 # Audit: rows are sealed once older than this (late commits settle first); kept ≥ 180 days.
 AUDIT_SEAL_SETTLE_SECONDS = envint("AUDIT_SEAL_SETTLE_SECONDS", "120")
+# The HMAC key of the audit seals, kept outside the database (docs/audit.md): the value itself, or a file
+# readable by the owner only. Development creates var/audit_seal_key; production must provide one.
+AUDIT_SEAL_KEY = os.environ.get("AUDIT_SEAL_KEY", "")
+AUDIT_SEAL_KEY_FILE = os.environ.get("AUDIT_SEAL_KEY_FILE") or str(VAR_DIR / "audit_seal_key")
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
 
 # --- Logging: no personal data, no request bodies --------------------------------

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from households.selectors import dashboard_counts
 from kanjia import holidays, roles
-from kanjia.forms import HolidayYearForm, attach_errors
+from kanjia.forms import HolidayYearForm, attach_errors, query_id
 from kanjia.models import HolidayYear
 from kanjia.worklists import work_items
 
@@ -51,7 +51,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("calendar")
     elif can_edit:
-        edit = HolidayYear.objects.filter(year=request.GET.get("year") or 0).first()
+        edit = HolidayYear.objects.filter(year=query_id(request.GET.get("year")) or 0).first()
         initial = {"year": edit.year, "source": edit.source, "days": holidays.calendar_text(year=edit)} if edit else {}
         form = HolidayYearForm(initial=initial)
     context = {

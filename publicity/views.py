@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from households.selectors import villages_visible_to
 from kanjia.access import log_access
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from kanjia.models import AccessLog
 from publicity import generation, notices, objections, policy, rounds, selectors
 from publicity.forms import (
@@ -37,7 +37,7 @@ from review.cases.selectors import campaigns_visible_to, cases_visible_to
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return query_id(value)
 
 
 def _round(request: HttpRequest, pk: int) -> PublicityRound:

@@ -5,7 +5,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,12 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from archives.audit import services as audit
 from archives.audit.forms import TimelineFilterForm
-from archives.audit.seals import last_verification, seal_audit, verify_audit
+from archives.audit.seals import head_seal, last_verification, parse_receipt, seal_audit, verify_audit
 from archives.clues import services as clue_services
 from households.selectors import households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
+from kanjia.middleware import reads_only
 from kanjia.models import AccessLog
+from kanjia.printing import printed_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 
 EXPORT_LIMIT = 5000
@@ -70,6 +72,8 @@ def audit_index(request: HttpRequest) -> HttpResponse:
         "archives/audit/index.html",
         {
             "form": form,
+            # The validated id, never the raw query value (issue 16: `?household=abc` was a server error).
+            "household_id": f.household_id,
             "entries": entries,
             "next_link": _next_link(request, entries),
             "export_query": export_query.urlencode(),
@@ -191,4 +195,49 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"新封存 {sealed} 个数据块；审计链校验通过（{run.rows_checked} 行）。")
     else:
         messages.error(request, f"审计链校验发现 {len(run.problems)} 处问题，详见下方。")
+    return redirect("audit:index")
+
+
+@login_required
+@require_GET
+def seal_receipt(request: HttpRequest) -> HttpResponse:
+    """The 封存回执 of the latest seal: the inspector prints it and keeps it (logged as a print)."""
+    _require_auditor(request)
+    seal = head_seal()
+    if seal is None:
+        raise Http404("还没有任何封存，无法打印回执。")
+    digest = seal.digest
+    return printed_pdf(
+        request=request,
+        template="archives/audit/receipt_pdf.html",
+        context={
+            "seal": seal,
+            "groups": [digest[i : i + 4] for i in range(0, len(digest), 4)],
+            "short": digest[:16],
+            "printed_at": timezone.localtime(),
+            "by": request.user,
+        },
+        obj=seal,
+        village_id=None,
+        detail=f"封存回执 #{seal.number}",
+        filename=f"seal-receipt-{seal.number}.pdf",
+    )
+
+
+@login_required
+@require_POST
+@reads_only
+def audit_verify_receipt(request: HttpRequest) -> HttpResponse:
+    """Verify the whole chain against the last 封存回执 the inspector holds (records the run, changes no data)."""
+    _require_auditor(request)
+    try:
+        receipt = parse_receipt(request.POST.get("receipt", ""))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("audit:index")
+    run = verify_audit(by=request.user, trigger="receipt", receipt=receipt)
+    if run.ok:
+        messages.success(request, f"审计链与封存回执 #{receipt.number} 相符，校验通过（{run.rows_checked} 行）。")
+    else:
+        messages.error(request, f"审计链校验发现 {len(run.problems)} 处问题（核对回执 #{receipt.number}），详见下方。")
     return redirect("audit:index")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from archives.clues.services import parse_ids
 from archives.models import Clue
 from kanjia import roles
+from kanjia.forms import BoundedModelMultipleChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -56,7 +57,7 @@ class ClueForm(forms.Form):
     description = forms.CharField(label="发现的问题", widget=forms.Textarea(attrs={"rows": 4}))
     cases = IdsField(label="涉及案件编号", required=False, max_length=2000, help_text="多个编号用逗号或空格分隔")
     households = IdsField(label="涉及低保户编号", required=False, max_length=2000, help_text="多个编号用逗号或空格分隔")
-    staff = forms.ModelMultipleChoiceField(
+    staff = BoundedModelMultipleChoiceField(
         label="涉及工作人员",
         queryset=get_user_model().objects.none(),
         required=False,

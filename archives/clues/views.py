@@ -20,7 +20,7 @@ from archives.clues.forms import AnswerForm, ClueEditForm, ClueForm, ReferForm
 from archives.models import Clue
 from households.models import Household, Town
 from households.selectors import villages_visible_to
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from review.models import Case
 
 SOURCE_PREFILL = {"anomaly": Clue.Source.ANOMALY, "spot-check": Clue.Source.SPOT_CHECK}
@@ -64,11 +64,10 @@ def _prefill(request: HttpRequest) -> dict:
     initial["source_detail"] = request.GET.get("detail", "")[:100]
     for name in ("cases", "households"):
         value = request.GET.get(name, "")
-        if value.replace(",", "").isdigit():
+        if value and all(query_id(part) is not None for part in value.split(",")):
             initial[name] = value
-    staff = request.GET.get("staff", "")
-    if staff.isdigit() and len(staff) < 10:
-        initial["staff"] = [int(staff)]
+    if (staff := query_id(request.GET.get("staff"))) is not None:
+        initial["staff"] = [staff]
     return initial
 
 

@@ -23,14 +23,14 @@ from households.models import Household
 from households.selectors import households_changeable_by, households_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.access import log_access
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from kanjia.models import AccessLog
 from kanjia.printing import attachment
 from kanjia.xlsx import XLSX_CONTENT_TYPE
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return query_id(value)
 
 
 # --- Home -------------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ class AuditSeal(models.Model):
     previous_digest = models.CharField("上一封存摘要", max_length=64, unique=True, blank=True)
     digest = models.CharField("封存摘要", max_length=64, unique=True)
     sealed_at = models.DateTimeField("封存时间")
+    # 1: plain SHA-256 over all columns of the day (before issue 16); 2: HMAC with the seal key over `columns`.
+    version = models.PositiveSmallIntegerField("封存版本", default=1)
+    # The columns each row hash covers, in order (a column added to the table later is not in old seals).
+    columns = models.JSONField("封存字段", default=list)
 
     class Meta:
         verbose_name = "审计封存"
@@ -85,6 +89,8 @@ class VerificationRun(models.Model):
     seals_checked = models.PositiveIntegerField("封存数", default=0)
     rows_checked = models.PositiveBigIntegerField("核对行数", default=0)
     head_digest = models.CharField("链尾摘要", max_length=64, blank=True)
+    # The 封存回执 the run was checked against ("number:digest"), if one was given.
+    receipt = models.CharField("核对的封存回执", max_length=100, blank=True)
     # [{"kind": "changed|deleted|inserted|chain", "table": ..., "row_id": ..., "seal": n, "text": 中文}]
     problems = models.JSONField("发现的问题", default=list)
 

@@ -20,7 +20,7 @@ from archives.records.forms import KindForm, RecordUploadForm
 from households.models import Town
 from households.selectors import villages_visible_to
 from kanjia.access import log_access
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from kanjia.models import AccessLog
 from kanjia.printing import attachment
 from review.cases.selectors import campaigns_visible_to
@@ -88,11 +88,9 @@ def record_upload(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     if not services.can_file_records(user=request.user):
         raise PermissionDenied("综合档案和财务档案由镇民政办归档。")
-    campaign_id = request.POST.get("campaign") or ""
+    campaign_id = query_id(request.POST.get("campaign"))
     campaign = (
-        get_object_or_404(campaigns_visible_to(user=request.user), pk=int(campaign_id))
-        if campaign_id.isdigit() and len(campaign_id) < 10
-        else None
+        get_object_or_404(campaigns_visible_to(user=request.user), pk=campaign_id) if campaign_id is not None else None
     )
     form = RecordUploadForm(request.POST, request.FILES, user=request.user, campaign=campaign)
     town = _town(request)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 
 from households.models import Category, ReviewFlag
 from kanjia import roles
+from kanjia.forms import BoundedModelMultipleChoiceField, bound_integers
 from review.cases.campaigns import default_phases
 from review.cases.workflow import OUTCOMES_BY_KIND
 from review.models import Appraisal, Campaign, CampaignPhase, Case, EconomicCheck, TeamMembership
@@ -28,6 +29,7 @@ class StyledForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_integers(self)  # no 500 on a huge number (issue 16)
         self.style()
 
     def style(self) -> None:
@@ -66,7 +68,7 @@ class CampaignForm(StyledForm):
         initial=SPOT_CHECK_FLOOR,
         help_text="近亲属备案和有异议的案件全部抽查；其余案件抽查不少于 30%，可以更高。",
     )
-    leadership = forms.ModelMultipleChoiceField(
+    leadership = BoundedModelMultipleChoiceField(
         label="领导小组成员", required=False, queryset=get_user_model().objects.none(), widget=forms.SelectMultiple
     )
 
@@ -119,7 +121,7 @@ def _outcome_choices(case: Case) -> list[tuple[str, str]]:
 
 class InvestigationForm(StyledForm):
     visited_on = _date("入户调查日期")
-    investigators = forms.ModelMultipleChoiceField(
+    investigators = BoundedModelMultipleChoiceField(
         label="调查人员（至少两人）", queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple
     )
     family_present = forms.CharField(label="在场家庭成员", max_length=200)

@@ -6,6 +6,7 @@ their errors are put next to these fields with `kanjia.forms.attach_errors`.
 
 from django import forms
 
+from kanjia.forms import IdField
 from review.cases.forms import DATE, TEXTAREA, StyledForm
 from review.models import Campaign, MonthlyAnalysisItem, SpotCheck
 from review.models.cases import SPOT_CHECK_FLOOR
@@ -58,7 +59,7 @@ class PickRuleForm(StyledForm):
 
 
 class PickCaseForm(StyledForm):
-    case_id = forms.IntegerField(label="案件编号", min_value=1)
+    case_id = IdField(label="案件编号")
 
 
 class FindingForm(StyledForm):

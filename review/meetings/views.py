@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from review import filing
 from review.cases.selectors import campaigns_visible_to
 from review.meetings import selectors, services
@@ -17,7 +17,7 @@ from review.models import Meeting, MeetingAppraisal
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return query_id(value)
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from households.selectors import villages_visible_to
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from review import filing
 from review.cases.selectors import campaigns_visible_to
 from review.models import Outreach
@@ -19,7 +19,7 @@ from review.outreach.forms import OutreachForm, PhotoForm
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return query_id(value)
 
 
 @login_required

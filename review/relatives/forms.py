@@ -2,6 +2,7 @@
 
 from django import forms
 
+from kanjia.forms import IdField
 from review.cases.forms import DATE, TEXTAREA, StyledForm
 from review.models import Relation, RelativeFiling
 from review.relatives.services import RelativeIn
@@ -43,7 +44,7 @@ class VerifyForm(StyledForm):
 
 class ManualFilingForm(StyledForm):
     user = forms.ModelChoiceField(label="工作人员", queryset=None)
-    household = forms.IntegerField(label="低保户编号", min_value=1)
+    household = IdField(label="低保户编号")
     relation = forms.ChoiceField(label="关系", choices=[("", "请选择"), *Relation.choices])
     name = forms.CharField(label="近亲属姓名", max_length=50)
     id_number = forms.CharField(label="近亲属身份证号码", max_length=20)

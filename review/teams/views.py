@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from households.models import Village
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from review.models import ReviewTeam
 from review.teams import selectors
 from review.teams import services as team_services
@@ -162,9 +162,9 @@ def my_team(request: HttpRequest) -> HttpResponse:
     for team in teams:
         for link in team.active_links:
             link.household_count = counts.get(link.village_id, 0)
-    village_id = request.GET.get("village", "")
-    if village_id.isdigit():
-        households = households.filter(village_id=int(village_id))
+    village_id = query_id(request.GET.get("village"))
+    if village_id is not None:
+        households = households.filter(village_id=village_id)
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -172,8 +172,8 @@ def my_team(request: HttpRequest) -> HttpResponse:
         {
             "teams": teams,
             "page": page,
-            "village_id": int(village_id) if village_id.isdigit() else None,
-            "query_string": f"village={village_id}" if village_id.isdigit() else "",
+            "village_id": village_id,
+            "query_string": f"village={village_id}" if village_id is not None else "",
         },
     )
 
