@@ -180,9 +180,11 @@ DIGITS = re.compile(r"\d{3,17}[\dX]")
 
 
 def looks_like_number(query: str) -> bool:
-    """A query that is (part of) an ID number, phone or bank account: four digits or more.
+    """A query that is (part of) an ID number, phone or bank account: four digits or more, or
+    anything the search itself treats as the last digits of an ID number (e.g. "001X").
     Such a query must never travel in a URL (issue 16); see households.views.household_search."""
-    return sum(c.isdigit() for c in idcard.normalize(query)) >= 4
+    q = idcard.normalize(query)
+    return bool(DIGITS.fullmatch(q)) or sum(c.isdigit() for c in q) >= 4
 
 
 def _search(households: QuerySet[Household], query: str) -> QuerySet[Household]:

@@ -43,6 +43,16 @@ def test_number_search_is_posted_and_redirected_to_a_token(client, personas, hou
         assert query not in page.context["query_string"]  # the pagination links carry the token
 
 
+def test_last_digits_ending_in_x_count_as_a_number(client, town_officer, village_a):
+    """A tail like "003X" has three digits, but the search reads it as the last digits of an ID number."""
+    h = HouseholdFactory(village=village_a, head_name="赵七")
+    MemberFactory(household=h, name="赵七", id_number="51200219700101003X", born=date(1970, 1, 1))
+    client.force_login(town_officer)
+    response = client.post("/households/search/", {"q": "003x"})
+    assert "003" not in response["Location"] and "s=" in response["Location"]
+    assert _names(client.get(response["Location"])) == ["赵七"]
+
+
 def test_name_search_stays_a_bookmarkable_get(client, town_officer, household):
     client.force_login(town_officer)
     response = client.post("/households/search/", {"q": "王大"})

@@ -5,6 +5,7 @@ drafts and photos on the case pages. A conflict (the case moved on while offline
 expired meanwhile) shows the difference and loses nothing; a second visitor's sync is a conflict.
 The phone's store holds no full ID number and logout wipes it only when nothing is unsynced."""
 
+import contextlib
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.core.signals import request_started
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from archives.documents.services import document_path
 from archives.models import Document
@@ -109,7 +111,19 @@ def wait_ready(page):
     page.wait_for_selector("body[data-ready='1']")
 
 
-def status(page) -> dict:
+WAIT_STATUS = """(exp) => {
+    const s = document.querySelector('[data-testid=status]');
+    return !!s && Object.entries(exp).every(([k, v]) => s.getAttribute('data-' + k) === String(v));
+}"""
+
+
+def status(page, **expected) -> dict:
+    """The phone's counters; with `expected`, first wait (up to 10 s) for them to settle there:
+    the counters are recounted from IndexedDB just after the save notice shows."""
+    if expected:
+        # On a timeout the caller's assertion shows the figures the phone ended on.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(WAIT_STATUS, arg=expected, timeout=10_000)
     s = page.get_by_test_id("status")
     return {k: int(s.get_attribute(f"data-{k}")) for k in ("pending", "failed", "conflict")}
 
@@ -165,10 +179,10 @@ def test_two_investigations_offline_survive_a_reload_and_sync_with_photos(
     fill_investigation(
         page, "李小溪", living="砖房一间，家中无大件电器。", photo_path=photo_file, colleague="甲村村干部"
     )
-    assert status(page) == {"pending": 2, "failed": 0, "conflict": 0}
+    assert status(page, pending=2, failed=0, conflict=0) == {"pending": 2, "failed": 0, "conflict": 0}
     page.reload()
     wait_ready(page)
-    assert status(page) == {"pending": 2, "failed": 0, "conflict": 0}
+    assert status(page, pending=2, failed=0, conflict=0) == {"pending": 2, "failed": 0, "conflict": 0}
     assert page.locator("[data-testid=form-status]:has-text('已保存，待同步')").count() == 2
     assert page.locator("[data-testid=form-status]:has-text('已同步')").count() == 0
     page.locator(".task:has-text('王大山') button").click()
@@ -196,7 +210,7 @@ def test_two_investigations_offline_survive_a_reload_and_sync_with_photos(
     page.locator("#editor button:has-text('返回列表')").click()
     page.get_by_test_id("sync").click()
     page.wait_for_selector("[data-testid=notice]:has-text('同步完成')")
-    assert status(page) == {"pending": 0, "failed": 0, "conflict": 0}
+    assert status(page, pending=0, failed=0, conflict=0) == {"pending": 0, "failed": 0, "conflict": 0}
     assert page.locator("[data-testid=form-status]:has-text('已同步（服务器已保存）')").count() == 2
     page.screenshot(path=os.path.join(screenshot_dir, "visits-synced.png"))
 
@@ -249,7 +263,7 @@ def test_conflict_after_session_expiry_shows_the_difference_and_keeps_the_form(
     back_to_list(page)
     page.get_by_test_id("sync").click()
     page.wait_for_selector("[data-testid=relogin]:visible")
-    assert status(page)["pending"] == 1  # the expired session lost nothing
+    assert status(page, pending=1)["pending"] == 1  # the expired session lost nothing
     page.get_by_test_id("relogin").click()
     page.fill("#id_username", crew.cadre.username)
     page.fill("#id_password", PASSWORD)
@@ -258,7 +272,7 @@ def test_conflict_after_session_expiry_shows_the_difference_and_keeps_the_form(
     wait_ready(page)
     page.get_by_test_id("sync").click()
     page.wait_for_selector("[data-testid=notice]:has-text('同步完成')")
-    assert status(page) == {"pending": 0, "failed": 0, "conflict": 1}
+    assert status(page, pending=0, failed=0, conflict=1) == {"pending": 0, "failed": 0, "conflict": 1}
     assert "民主评议" in page.get_by_test_id("conflict-reason").inner_text()
     page.locator(".task:has-text('王大山') button:has-text('查看差异')").click()
     diff = page.get_by_test_id("diff").inner_text()
@@ -275,7 +289,7 @@ def test_conflict_after_session_expiry_shows_the_difference_and_keeps_the_form(
     page.wait_for_url("**/accounts/login/**")
     assert "kanjia-visits" in page.evaluate(DATABASES_JS)
     login(page, live_server, crew.cadre)
-    assert status(page)["conflict"] == 1
+    assert status(page, conflict=1)["conflict"] == 1
     context.close()
 
 
@@ -323,7 +337,7 @@ def test_the_phone_wipes_itself_after_7_days_or_when_the_account_is_locked(brows
     page.reload()
     wait_ready(page)
     assert "超过 7 天未与服务器联系" in page.get_by_test_id("notice").inner_text()
-    assert status(page)["pending"] == 0 and page.evaluate("VisitStore.tasks()") is None
+    assert status(page, pending=0)["pending"] == 0 and page.evaluate("VisitStore.tasks()") is None
     # The account locked (django-axes): the next time the app is online it wipes itself.
     download(page)
     fill_investigation(page, "王大山", living="未同步的记录", photo_path=None, colleague="甲村村干部")
@@ -339,5 +353,5 @@ def test_the_phone_wipes_itself_after_7_days_or_when_the_account_is_locked(brows
     page.reload()
     wait_ready(page)
     assert "账号已被锁定" in page.get_by_test_id("notice").inner_text()
-    assert status(page)["pending"] == 0 and page.evaluate("VisitStore.tasks()") is None
+    assert status(page, pending=0)["pending"] == 0 and page.evaluate("VisitStore.tasks()") is None
     context.close()
