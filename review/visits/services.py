@@ -350,7 +350,7 @@ def _with_checks_left_out(fields: dict) -> dict:
 
 
 def _apply_check(*, check: SpotCheck, token: str, fields: dict, by: AbstractBaseUser) -> None:
-    check = SpotCheck.objects.select_for_update().select_related("assignee").get(pk=check.pk)
+    check = SpotCheck.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=check.pk)
     if not spotchecks.can_draw(user=by):
         raise PermissionDenied("听查看访记录由区民政局填写。")
     current = selectors.check_token(check=check)
