@@ -88,7 +88,7 @@ def test_a_household_form_posted_with_a_huge_row_count_is_refused_quickly(client
     assert page.count('name="members-') < 30 * 20  # the rows shown are capped too
 
 
-def test_an_objection_handled_with_a_huge_investigator_id_is_a_form_error(client, world):
+def test_an_objection_handled_with_a_huge_investigator_id_is_a_form_error(client, world):  # noqa: F811
     from tests.publicity import sweep as publicity
 
     client.raise_request_exception = True
