@@ -72,7 +72,14 @@ def test_list_counts_and_filters_households_paid_other_than_computed(client, tow
     assert (summary.differing, summary.unchecked) == (2, 0)
     body = page.content.decode()
     assert "2</strong> 户现发金额与系统测算不一致" in body
-    assert sorted(list_names(client.get("/households/", {"paid": "off"}))) == ["多发户", "超标户"]
+    filtered = client.get("/households/", {"paid": "off"})
+    assert sorted(list_names(filtered)) == ["多发户", "超标户"]
+    # Side by side: what is paid and what the rules give.
+    assert {h.head_name: (h.monthly_total, h.computed_total) for h in filtered.context["page"]} == {
+        "多发户": (Decimal("500.00"), Decimal("470.00")),
+        "超标户": (Decimal("300.00"), Decimal("0.00")),
+    }
+    assert "本月测算(元)" in filtered.content.decode()
 
 
 def test_team_member_counts_only_their_villages(client, team_member_a, team_a, registry):
