@@ -105,11 +105,14 @@ SYSADMINS = ("sysadmin",)  # kanjia/accounts: the system administrator's pages
 
 
 def _pending_role(w: World) -> dict:
-    """Team member B asked for 区民政局 by the sysadmin: the town office confirms (the control)."""
+    """An account outside any team asked for 区民政局 by the sysadmin: the town office confirms (the control).
+
+    (A 清理小组 member cannot be given 区民政局: kanjia.roles.NOT_TEAM_ROLES.)
+    """
     from kanjia import roles
     from kanjia.accounts.services import role_request
 
-    change = role_request(user=w.team_member_b, role=roles.DISTRICT, change="add", by=w.sysadmin)
+    change = role_request(user=w.extra, role=roles.DISTRICT, change="add", by=w.sysadmin)
     return {"pk": change.pk, "what": "confirm"}
 
 
