@@ -22,6 +22,11 @@ from households.services import MEMBER_FORM_FIELDS, HouseholdInput
 from kanjia.forms import bound_integers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Rows one household page takes (issue 16): a posted TOTAL_FORMS beyond them is refused with
+# "请提交不超过 N 个表单" instead of building (and rendering) thousands of empty rows.
+MAX_MEMBERS = 30
+MAX_ASSETS = 50
+MAX_INCOMES = 100
 
 
 class StyledMixin:
@@ -309,7 +314,15 @@ class MemberFormSet(forms.BaseFormSet):
 
 
 def member_formset(*, data=None, household: Household | None = None, user=None) -> MemberFormSet:
-    factory = forms.formset_factory(MemberForm, formset=MemberFormSet, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        MemberForm,
+        formset=MemberFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_MEMBERS,
+        absolute_max=MAX_MEMBERS,
+        validate_max=True,
+    )
     initial = [
         {**{f: getattr(m, f) for f in MemberForm.Meta.fields}, "id": m.pk}
         for m in (household.members.all() if household else [])
@@ -318,14 +331,18 @@ def member_formset(*, data=None, household: Household | None = None, user=None) 
 
 
 def asset_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:
-    factory = forms.formset_factory(AssetForm, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        AssetForm, extra=1, can_delete=True, max_num=MAX_ASSETS, absolute_max=MAX_ASSETS, validate_max=True
+    )
     initial = [{**{f: getattr(a, f) for f in AssetForm.Meta.fields}, "id": a.pk} for a in _all(household, "assets")]
     return factory(data=data, prefix="assets", initial=initial)
 
 
 def income_formset(*, data=None, household: Household | None = None, member_rows: int = 0) -> forms.BaseFormSet:
     """`member_rows`: how many rows the page's member formset shows (used before the first submit)."""
-    factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        IncomeForm, extra=1, can_delete=True, max_num=MAX_INCOMES, absolute_max=MAX_INCOMES, validate_max=True
+    )
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]
     initial = [
         {**{f: getattr(i, f) for f in fields}, "member": str(i.member_id or ""), "id": i.pk}
@@ -431,7 +448,7 @@ class ListFilterForm(forms.Form):
         choices=[("", "不限复核标记"), ("any", "有待核实的标记"), *[(str(k), v) for k, v in ReviewFlag.Kind.choices]],
     )
     paid = forms.ChoiceField(
-        label="金额核对", required=False, choices=[("", "不限金额核对"), ("off", "现发与本月测算不一致")]
+        label="金额核对", required=False, choices=[("", "不限"), ("off", "现发与本月测算不一致")]
     )
     sort = forms.ChoiceField(
         label="排序",
