@@ -26,11 +26,12 @@ Rules, in the order the detail page shows them:
 """
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from households.models import (
@@ -296,7 +297,13 @@ def compute(
     categories = [c for c in categories if c.town_id == town_id]
     if per_person_in_effect(categories):
         result.per_person = True
-        _per_person_lines(result, covered, categories=categories, manual=set(manual), rule=supplement_rule)
+        _per_person_lines(
+            result,
+            covered,
+            categories=categories,
+            manual=manual if isinstance(manual, set) else set(manual),
+            rule=supplement_rule,
+        )
         steps.append(Line("分类施保金", result.extra_amount, "按人计算：符合条件的保障成员加发金额之和（不取整）"))
     elif category is not None and category.extra_amount:
         result.extra_amount = (category.extra_amount * len(covered)).quantize(CENT)
@@ -390,3 +397,50 @@ def supplement_changes(*, household_ids: Iterable[int] | None = None, month: dat
         if computed != amount:
             changes.append(SupplementChange(hid, amount, computed, detail.get(hid, [])))
     return changes
+
+
+def compute_many(
+    *, households: QuerySet[Household], month: date, chunk: int = 1000
+) -> Iterator[tuple[Household, Computation]]:
+    """The computation of each of `households` for `month`, a chunk at a time: one query per
+    chunk and relation, plus one each for the towns' standards, rules and categories."""
+    month = first_of_month(month)
+    towns = set(households.values_list("village__town_id", flat=True).distinct())
+    standards = list(Standard.objects.filter(town_id__in=towns))
+    rules_by_town: dict[int, list[PropertyRule]] = {}
+    for rule in PropertyRule.objects.filter(town_id__in=towns, active=True):
+        rules_by_town.setdefault(rule.town_id, []).append(rule)
+    categories = list(Category.objects.filter(town_id__in=towns))
+    supplement_rules = dict(Town.objects.filter(pk__in=towns).values_list("pk", "supplement_rule"))
+    manual: set[tuple[int, int]] = set()
+    if any(c.manual for c in categories):
+        manual = set(
+            MemberCategory.objects.filter(member__household__in=households.values("pk")).values_list(
+                "member_id", "category_id"
+            )
+        )
+    rows = (
+        households.select_related("village", "category")
+        .prefetch_related("members", "incomes", "assets")
+        .order_by("pk")
+        .iterator(chunk_size=chunk)
+    )
+    for household in rows:
+        town_id = household.village.town_id
+        yield (
+            household,
+            compute(
+                household=household,
+                members=household.members.all(),
+                incomes=household.incomes.all(),
+                assets=household.assets.all(),
+                standards=standards,
+                rules=rules_by_town.get(town_id, ()),
+                category=household.category,
+                town_id=town_id,
+                month=month,
+                categories=categories,
+                manual=manual,
+                supplement_rule=supplement_rules.get(town_id, SupplementRule.HIGHEST),
+            ),
+        )

@@ -19,9 +19,14 @@ from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, id_holde
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
-from kanjia.forms import bound_integers, query_id
+from kanjia.forms import bound_integers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Rows one household page takes (issue 16): a posted TOTAL_FORMS beyond them is refused with
+# "请提交不超过 N 个表单" instead of building (and rendering) thousands of empty rows.
+MAX_MEMBERS = 30
+MAX_ASSETS = 50
+MAX_INCOMES = 100
 
 
 class StyledMixin:
@@ -309,7 +314,15 @@ class MemberFormSet(forms.BaseFormSet):
 
 
 def member_formset(*, data=None, household: Household | None = None, user=None) -> MemberFormSet:
-    factory = forms.formset_factory(MemberForm, formset=MemberFormSet, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        MemberForm,
+        formset=MemberFormSet,
+        extra=1,
+        can_delete=True,
+        max_num=MAX_MEMBERS,
+        absolute_max=MAX_MEMBERS,
+        validate_max=True,
+    )
     initial = [
         {**{f: getattr(m, f) for f in MemberForm.Meta.fields}, "id": m.pk}
         for m in (household.members.all() if household else [])
@@ -318,14 +331,18 @@ def member_formset(*, data=None, household: Household | None = None, user=None) 
 
 
 def asset_formset(*, data=None, household: Household | None = None) -> forms.BaseFormSet:
-    factory = forms.formset_factory(AssetForm, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        AssetForm, extra=1, can_delete=True, max_num=MAX_ASSETS, absolute_max=MAX_ASSETS, validate_max=True
+    )
     initial = [{**{f: getattr(a, f) for f in AssetForm.Meta.fields}, "id": a.pk} for a in _all(household, "assets")]
     return factory(data=data, prefix="assets", initial=initial)
 
 
 def income_formset(*, data=None, household: Household | None = None, member_rows: int = 0) -> forms.BaseFormSet:
     """`member_rows`: how many rows the page's member formset shows (used before the first submit)."""
-    factory = forms.formset_factory(IncomeForm, extra=1, can_delete=True)
+    factory = forms.formset_factory(
+        IncomeForm, extra=1, can_delete=True, max_num=MAX_INCOMES, absolute_max=MAX_INCOMES, validate_max=True
+    )
     fields = [f for f in IncomeForm.Meta.fields if f != "member"]
     initial = [
         {**{f: getattr(i, f) for f in fields}, "member": str(i.member_id or ""), "id": i.pk}
@@ -430,6 +447,9 @@ class ListFilterForm(forms.Form):
         required=False,
         choices=[("", "不限复核标记"), ("any", "有待核实的标记"), *[(str(k), v) for k, v in ReviewFlag.Kind.choices]],
     )
+    paid = forms.ChoiceField(
+        label="金额核对", required=False, choices=[("", "不限金额核对"), ("off", "现发与本月测算不一致")]
+    )
     sort = forms.ChoiceField(
         label="排序",
         required=False,
@@ -446,15 +466,23 @@ class ListFilterForm(forms.Form):
     def __init__(self, *args, villages, groups, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
-        # Groups of the chosen village only: a town-wide list of every group is long and slow to render.
-        village = self.data.get("village")
-        chosen = groups.filter(village_id=village) if query_id(str(village or "")) is not None else groups.none()
-        self.fields["group"].queryset = chosen
-        self.fields["group"].empty_label = "全部组" if village else "（先选村）"
+        # Every visible group, each option marked with its village: static/js/app.js keeps only the
+        # chosen village's groups as soon as a village is picked (no submit needed first).
+        self.fields["group"].queryset = groups.select_related("village")
         self.fields["group"].label_from_instance = lambda g: f"{g.village.name} {g}"
+        self.fields["group"].widget = GroupSelect(
+            choices=self.fields["group"].choices, attrs={"data-filter-by": self.add_prefix("village")}
+        )
         for f in self.fields.values():
             select = isinstance(f.widget, forms.Select)
             f.widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        village, group = data.get("village"), data.get("group")
+        if village is not None and group is not None and group.village_id != village.pk:
+            self.add_error("group", "所选组不属于所选村(社区)。")  # dropped by values(): the village still filters
+        return data
 
     def values(self) -> tuple[str, dict, str]:
         """(query, filters, sort) from what was valid; invalid filters are dropped."""
@@ -467,5 +495,6 @@ class ListFilterForm(forms.Form):
             "category": data["category"].pk if data.get("category") else None,
             "area": data.get("area"),
             "flag": data.get("flag"),
+            "paid": data.get("paid"),
         }
         return data.get("q", ""), filters, data.get("sort", "")

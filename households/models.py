@@ -794,3 +794,30 @@ class IdConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user}"
+
+
+class PaymentCheck(models.Model):
+    """A household's computation for one month, kept to compare with what it is paid (issue 14).
+
+    Derived data: `households.paychecks.services.payment_checks_refresh` rewrites it after
+    registry and policy changes and every night, so that "how many households are paid other
+    than their computation" is one indexed query on the list page. It records no decision
+    and is not history-tracked; what is paid stays on `Household` (and its history).
+    """
+
+    household = models.OneToOneField(
+        Household, verbose_name="低保户", primary_key=True, on_delete=models.CASCADE, related_name="payment_check"
+    )
+    month = models.DateField("测算月份")
+    eligible = models.BooleanField("符合保障条件", default=False)
+    base_amount = models.DecimalField("测算月保障金(元)", default=ZERO, **money)
+    extra_amount = models.DecimalField("测算分类施保金(元)", default=ZERO, **money)
+    checked_at = models.DateTimeField("测算时间")
+
+    class Meta:
+        verbose_name = "保障金测算核对"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["month"], name="paymentcheck_month")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.month:%Y-%m}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from households import idcard
 from households.models import Household, IncomeItem, Member, ReviewFlag, Village, VillageGroup
+from households.paychecks.selectors import paid_off
 from kanjia import roles
 
 User = AbstractBaseUser | AnonymousUser
@@ -224,6 +225,8 @@ def household_list(*, user: User, query: str = "", filters: dict | None = None, 
         if filters["flag"] != "any":
             open_flags = open_flags.filter(kind=filters["flag"])
         households = households.filter(pk__in=open_flags.values("household_id"))
+    if filters.get("paid") == "off":
+        households = paid_off(households, month=timezone.localdate())
     descending = sort.startswith("-")
     order = HOUSEHOLD_SORTS.get(sort.lstrip("-"), HOUSEHOLD_SORTS["village"])
     if descending:

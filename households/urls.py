@@ -1,11 +1,13 @@
 from django.urls import include, path
 
 from households import views
+from households.paychecks import views as paychecks_views
 
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
     path("search/", views.household_search, name="search"),
+    path("paychecks/refresh/", paychecks_views.refresh, name="paychecks_refresh"),
     path("ledger/", include("households.ledger.urls")),
     path("", include("households.policy.urls")),
     path("", include("households.conflicts.urls")),

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from households import forms, selectors
@@ -21,6 +22,7 @@ from households.conflicts.services import id_conflicts_record
 from households.flags import dispose_flag, raise_manual_flag
 from households.history import household_changes
 from households.models import Household, IdConflict, ReviewFlag
+from households.paychecks.selectors import may_refresh_checks, paid_off_summary
 from households.policy.selectors import can_view_policy
 from households.services import household_create, household_update, member_id_reveal
 from kanjia.forms import query_id
@@ -79,6 +81,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "can_create": selectors.villages_changeable_by(user=request.user).exists(),
         "can_view_policy": can_view_policy(user=request.user),
         "can_view_conflicts": has_role(request.user, TOWN_OFFICE, INSPECTOR),
+        "paid_off": paid_off_summary(selectors.households_visible_to(user=request.user), month=timezone.localdate()),
+        "can_refresh_checks": may_refresh_checks(user=request.user),
     }
     return render(request, "households/list.html", context)
 
@@ -114,9 +118,12 @@ def household_search(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(selectors.household_detail(user=request.user), pk=pk)
     flags = list(household.flags.all())
+    computation = benefit_for(household=household)
     context = {
         "household": household,
-        "computation": benefit_for(household=household),
+        "computation": computation,
+        # Paid other than computed (issue 14): said next to what is paid, not only in the lists.
+        "paid_differs": household.status == Household.Status.ACTIVE and computation.total != household.monthly_total,
         "open_flags": [f for f in flags if f.is_open],
         "closed_flags": [f for f in flags if not f.is_open],
         "can_change": selectors.can_change_village(user=request.user, village_id=household.village_id),

@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     "archives-locations-nightly": {"task": "archives.tasks.locations_sync", "schedule": crontab(hour=3, minute=0)},
     "relatives-rematch-nightly": {"task": "review.relatives_rematch_all", "schedule": crontab(hour=3, minute=30)},
     "review-dynamic-daily": {"task": "review.dynamic_daily", "schedule": crontab(hour=1, minute=30)},
+    "households-payment-checks-nightly": {
+        "task": "households.refresh_payment_checks",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "review-monthly-report": {"task": "review.monthly_report", "schedule": crontab(day_of_month=1, hour=2, minute=0)},
 }
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kanjia import roles
+from kanjia.forms import BoundedModelMultipleChoiceField
 from publicity.models import Objection, PublicityRound
 from publicity.rounds import MAX_DAYS, MIN_DAYS, PHOTO_MAX_SIZE
 from review.cases.forms import DATE, TEXTAREA, StyledForm
@@ -100,7 +101,7 @@ class ObjectionForm(StyledForm):
 
 class HandleForm(StyledForm):
     investigated_on = forms.DateField(label="核查日期", widget=DATE, required=False)
-    investigators = forms.ModelMultipleChoiceField(
+    investigators = BoundedModelMultipleChoiceField(
         label="核查人员",
         queryset=User.objects.none(),
         required=False,

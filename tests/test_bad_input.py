@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from households.models import Asset
 from tests.factories import HouseholdFactory, MemberFactory
-from tests.test_scope_sweep import form_fields
+from tests.test_scope_sweep import form_fields, world  # noqa: F401  (world: the scope sweep's fixture)
 
 pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999999"
@@ -71,3 +71,38 @@ def test_an_id_too_long_for_any_column_in_a_path_is_not_found(client, town_offic
     assert client.get(flag_url).status_code == 404
     assert client.post(f"/households/{HUGE}/members/1/reveal-id/").status_code == 404
     assert client.get(reverse("households:detail", args=[999999999999999999])).status_code == 404
+
+
+# --- Found by the sweep (tests/test_no_server_error.py) -----------------------------------------------
+
+
+def test_a_household_form_posted_with_a_huge_row_count_is_refused_quickly(client, town_officer, household):
+    """`members-TOTAL_FORMS=10^23` built (and rendered) 2,000 empty rows per formset: a page of seconds."""
+    client.raise_request_exception = True
+    client.force_login(town_officer)
+    payload = {**_edit_payload(client, household), "members-TOTAL_FORMS": HUGE, "assets-TOTAL_FORMS": "1000"}
+    response = client.post(reverse("households:edit", args=[household.pk]), payload)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "请最多提交 30 个表单" in page and "请最多提交 50 个表单" in page
+    assert page.count('name="members-') < 30 * 20  # the rows shown are capped too
+
+
+def test_an_objection_handled_with_a_huge_investigator_id_is_a_form_error(client, world):  # noqa: F811
+    from tests.publicity import sweep as publicity
+
+    client.raise_request_exception = True
+    client.force_login(world.town_officer)
+    url = reverse("publicity:objection", kwargs=publicity.objection(world))
+    payload = {**publicity.handle_payload(world, {}), "investigators": [HUGE]}
+    response = client.post(url, payload)
+    assert response.status_code == 400
+    assert f"“{HUGE}”不是一个有效的值" in response.content.decode()
+
+
+def test_notice_settings_for_a_town_that_is_not_a_number_are_not_found(client, town_officer, village_a):
+    client.raise_request_exception = True
+    client.force_login(town_officer)
+    payload = {"stop_days": "3", "complaint_days": "15", "review_body": "区政府", "court": "区法院"}
+    for town in ("abc", HUGE, "1.5", "１２３", ""):
+        assert client.post(reverse("review:notice_settings"), {**payload, "town": town}).status_code == 404

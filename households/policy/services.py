@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from households.hooks import households_changed
 from households.models import (
     Area,
     AssetKind,
@@ -33,6 +34,7 @@ from households.models import (
     SupplementRule,
     Town,
 )
+from households.paychecks.services import policy_changed
 
 IN_FORCE = (
     "这条保障标准已于 {day:%Y年%m月%d日} 起执行，不能再修改或删除：已执行月份的保障金按当时的标准计算。"
@@ -89,6 +91,7 @@ def _save(obj, *, by: AbstractBaseUser | None, duplicate: dict[str, list[str]]):
             obj.save()
     except IntegrityError as exc:
         raise ValidationError(duplicate) from exc
+    policy_changed(town_id=obj.town_id)
     return obj
 
 
@@ -155,6 +158,7 @@ def standard_delete(*, standard: Standard, by: AbstractBaseUser | None, today: d
             raise ValidationError(IN_FORCE.format(day=standard.effective_from), code="in_force")
         standard._history_user = by
         standard.delete()
+        policy_changed(town_id=standard.town_id)
 
 
 # --- 分类施保类别 --------------------------------------------------------------------
@@ -228,6 +232,7 @@ def category_remove(*, category: Category, by: AbstractBaseUser | None) -> bool:
         if category.active:
             category.active = False
             category.save(update_fields=["active"])
+            policy_changed(town_id=category.town_id)
         return False
 
 
@@ -251,6 +256,7 @@ def _save_rule(*, rule: PropertyRule, by: AbstractBaseUser | None) -> PropertyRu
         raise ValidationError(errors)
     rule._history_user = by
     rule.save()
+    policy_changed(town_id=rule.town_id)
     return rule
 
 
@@ -342,6 +348,7 @@ def category_map(
         category.mapped_at = timezone.now()
         category._history_user = by
         category.save()
+        policy_changed(town_id=category.town_id)
         return category
 
 
@@ -354,6 +361,7 @@ def town_supplement_rule_set(*, town: Town, rule: str, by: AbstractBaseUser | No
             town.supplement_rule = rule
             town._history_user = by
             town.save(update_fields=["supplement_rule"])
+            policy_changed(town_id=town.pk)
         return town
 
 
@@ -378,6 +386,7 @@ def member_category_grant(
         grant.reason, grant.granted_by = reason[:300], by
         grant._history_user = by
         grant.save()
+        households_changed(household_ids=[member.household_id], by=by)
         return grant
 
 
@@ -386,3 +395,4 @@ def member_category_revoke(*, grant: MemberCategory, by: AbstractBaseUser | None
         grant = MemberCategory.objects.select_for_update().get(pk=grant.pk)
         grant._history_user = by
         grant.delete()
+        households_changed(household_ids=[grant.member.household_id], by=by)

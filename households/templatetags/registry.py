@@ -1,7 +1,7 @@
 """Template filters for the registry pages."""
 
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from households import idcard
@@ -30,15 +30,28 @@ def select_options(bound_field) -> str:
     Django's widget templates render each option through two included
     templates; on the register list that was most of the page's time.
     """
-    current = str(bound_field.value() or "")
+    current = "" if bound_field.errors else str(bound_field.value() or "")  # an ignored filter is not shown as chosen
     field = bound_field.field
-    choices = field.choices
+    choices = [(value, label, "") for value, label in field.choices]
     if hasattr(field, "queryset"):
         # Iterating the queryset directly avoids ModelChoiceIterator's server-side cursor round trips.
-        choices = [("", field.empty_label), *((obj.pk, field.label_from_instance(obj)) for obj in field.queryset)]
+        # A select filtered by another (组 by 村, static/js/app.js) marks each option with its village.
+        by_village = "data-filter-by" in field.widget.attrs
+        choices = [
+            ("", field.empty_label, ""),
+            *((obj.pk, field.label_from_instance(obj), obj.village_id if by_village else "") for obj in field.queryset),
+        ]
     selected = mark_safe(" selected")  # a constant, no user data
     return format_html_join(
         "",
-        '<option value="{}"{}>{}</option>',
-        ((str(value), selected if str(value) == current else "", label) for value, label in choices),
+        '<option value="{}"{}{}>{}</option>',
+        (
+            (
+                str(value),
+                selected if str(value) == current else "",
+                format_html(' data-village="{}"', village) if village != "" else "",
+                label,
+            )
+            for value, label, village in choices
+        ),
     )

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from households.models import Household, ReviewFlag, Town, Village
+from households.paychecks.selectors import paid_off_by_village
 from households.selectors import villages_visible_to
 from kanjia import roles
 from kanjia.pdf import STATIC_DIR, render_pdf
@@ -129,6 +130,7 @@ def figures(*, town: Town, month: date) -> dict:
     grace = GracePeriod.objects.filter(grace_in_force(month=month), household__village__town=town).aggregate(
         households=Count("pk"), amount=Coalesce(Sum("monthly_amount"), Value(ZERO), output_field=MONEY)
     )
+    off = paid_off_by_village(town_id=town.pk, month=month)
     rows = []
     for village in Village.objects.filter(town=town).order_by("order", "pk"):
         cur, old = now.get(village.pk, {}), before.get(village.pk, {})
@@ -149,12 +151,11 @@ def figures(*, town: Town, month: date) -> dict:
             "new_amount": _money(flow(Outcome.ADMIT, "amount")),
             "adjusted": flow(Outcome.ADJUST),
             "stopped": flow(Outcome.STOP),
+            "paid_off": off.get(village.pk, 0),
         }
         rows.append(row)
-    totals = {
-        key: sum(r[key] for r in rows)
-        for key in ("households", "persons", "prev_households", "prev_persons", "new", "adjusted", "stopped")
-    }
+    counted = ("households", "persons", "prev_households", "prev_persons", "new", "adjusted", "stopped", "paid_off")
+    totals = {key: sum(r[key] for r in rows) for key in counted}
     for key in ("amount", "prev_amount", "new_amount"):
         totals[key] = _money(sum((Decimal(r[key]) for r in rows), ZERO))
     return {
@@ -199,6 +200,7 @@ def table_rows(data: dict) -> list[list]:
                 Decimal(r["new_amount"]),
                 r["adjusted"],
                 r["stopped"],
+                r.get("paid_off", "—"),  # reports stored before the column existed have no figure
             ]
         )
     return out
@@ -219,6 +221,7 @@ TABLE_HEADER = [
     "本月新纳入金额(元)",
     "本月调整",
     "本月停保",
+    "现发与测算不一致户数",
 ]
 
 

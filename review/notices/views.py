@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kanjia import roles
-from kanjia.forms import attach_errors
+from kanjia.forms import attach_errors, query_id
 from kanjia.printing import printed_pdf
 from review.cases.selectors import case_for_page
 from review.dynamic.monthly import towns_for
@@ -75,7 +75,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_settings(request: HttpRequest) -> HttpResponse:
     if not services.can_manage_notices(user=request.user):
         raise PermissionDenied("决定通知书设置由镇民政办修改。")
-    town = get_object_or_404(towns_for(user=request.user), pk=request.POST.get("town") or 0)
+    town = get_object_or_404(towns_for(user=request.user), pk=query_id(request.POST.get("town")) or 0)
     form = SettingForm(request.POST)
     if form.is_valid():
         try:

@@ -19,7 +19,9 @@ class RelativeForm(StyledForm):
         return RelativeIn(d["relation"], d["name"], d["id_number"], d.get("address") or "")
 
 
-RelativeFormSet = forms.formset_factory(RelativeForm, extra=2, can_delete=True, max_num=30, validate_max=True)
+RelativeFormSet = forms.formset_factory(
+    RelativeForm, extra=2, can_delete=True, max_num=30, absolute_max=30, validate_max=True
+)
 
 
 class RegisterFilterForm(StyledForm):

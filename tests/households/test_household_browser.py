@@ -93,3 +93,26 @@ def test_bad_id_number_shows_message_next_to_field(browser_login, live_server, t
     feedback = page.locator("[name=members-1-id_number] ~ .invalid-feedback")
     assert "15 位旧身份证号码" in feedback.inner_text()
     assert household.members.count() == 1
+
+
+def test_list_group_filter_follows_the_village_before_any_submit(browser_login, town_officer, household):
+    """Issue 17: picking a 村 on the list offers that village's 组 at once (it used to need a submit)."""
+    from tests.factories import VillageGroupFactory
+
+    other = VillageFactory(town=household.village.town, name="树林村")
+    mine = VillageGroupFactory(village=household.village, number=3)
+    VillageGroupFactory(village=other, number=1)
+    page = browser_login(town_officer)
+    page.click("nav >> text=低保户")
+    group = page.locator("select[name=group]")
+
+    def offered() -> list[str]:
+        return group.locator("option:not([hidden])").all_inner_texts()
+
+    assert offered() == ["全部组"]  # no village yet: nothing to pick from
+    page.select_option("select[name=village]", str(household.village_id))
+    assert offered() == ["全部组", "陡岩村 3组"]
+    page.select_option("select[name=group]", str(mine.pk))
+    page.select_option("select[name=village]", str(other.pk))
+    assert offered() == ["全部组", "树林村 1组"]
+    assert group.input_value() == ""  # the other village's group is no longer chosen

@@ -1,0 +1,149 @@
+"""Households paid an amount other than their computation (issue 14): the household list, the
+household page and 月上报 say how many, and the count follows registry and policy changes."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from households.models import Household, PaymentCheck
+from households.paychecks.services import payment_checks_refresh
+from households.policy.services import property_rule_create
+from review.dynamic import monthly
+from tests.factories import AssetFactory, HouseholdFactory, IncomeItemFactory, MemberFactory, StandardFactory
+from tests.households.helpers import edit_post_data
+
+pytestmark = pytest.mark.django_db
+
+THIS_MONTH = timezone.localdate().replace(day=1)
+
+
+def make(village, name: str, *, paid: str, born: date, income: str | None = None, **kw) -> Household:
+    """One co-resident member; with the 470 standard and no income the computation is 470.00."""
+    household = HouseholdFactory(village=village, head_name=name, base_amount=Decimal(paid), **kw)
+    head = MemberFactory(household=household, name=name, born=born)
+    household.head = head
+    household.save()
+    if income:
+        IncomeItemFactory(household=household, member=head, monthly_amount=Decimal(income))
+    return household
+
+
+@pytest.fixture
+def registry(village_a, village_b):
+    assert village_a.town == village_b.town  # one town, two villages
+    StandardFactory(town=village_a.town, area="农村", monthly_amount=Decimal("470.00"))
+    return {
+        "as_computed": make(village_a, "按测算户", paid="470.00", born=date(1950, 1, 1)),
+        "paid_more": make(village_a, "多发户", paid="500.00", born=date(1951, 2, 2)),
+        # Per-capita income 480 ≥ 470: not eligible, computes to 0, yet paid: the 人情保 the count is for.
+        "ineligible": make(village_b, "超标户", paid="300.00", born=date(1952, 3, 3), income="480.00"),
+        "stopped": make(village_b, "已停保户", paid="999.00", born=date(1953, 4, 4), status=Household.Status.SUSPENDED),
+    }
+
+
+def list_names(response) -> list[str]:
+    return [h.head_name for h in response.context["page"]]
+
+
+def test_list_counts_and_filters_households_paid_other_than_computed(client, town_officer, registry):
+    payment_checks_refresh()
+    client.force_login(town_officer)
+    page = client.get("/households/")
+    summary = page.context["paid_off"]
+    assert (summary.differing, summary.unchecked) == (2, 0)
+    body = page.content.decode()
+    assert "2</strong> 户现发金额与系统测算不一致" in body
+    assert sorted(list_names(client.get("/households/", {"paid": "off"}))) == ["多发户", "超标户"]
+
+
+def test_team_member_counts_only_their_villages(client, team_member_a, team_a, registry):
+    payment_checks_refresh()
+    client.force_login(team_member_a)
+    page = client.get("/households/")
+    assert page.context["paid_off"].differing == 1
+    assert list_names(client.get("/households/", {"paid": "off"})) == ["多发户"]
+    assert "立即测算" not in page.content.decode()
+    assert client.post("/households/paychecks/refresh/").status_code == 403
+
+
+def test_household_page_shows_computed_next_to_paid(client, town_officer, registry):
+    client.force_login(town_officer)
+    body = client.get(f"/households/{registry['paid_more'].pk}/").content.decode()
+    assert 'id="paid-differs"' in body and "现发 500.00 元，与测算不一致" in body
+    assert 'id="paid-differs"' not in client.get(f"/households/{registry['as_computed'].pk}/").content.decode()
+    # Not in care: nothing is paid, nothing to compare.
+    assert 'id="paid-differs"' not in client.get(f"/households/{registry['stopped'].pk}/").content.decode()
+
+
+def test_editing_a_household_recomputes_its_check(client, town_officer, registry, django_capture_on_commit_callbacks):
+    payment_checks_refresh()
+    household = registry["as_computed"]
+    client.force_login(town_officer)
+    data = edit_post_data(client.get(f"/households/{household.pk}/edit/"))
+    # Income of 100 for the head: the computation drops to 370 while 470 is still paid.
+    data.update(
+        {
+            "incomes-TOTAL_FORMS": "1",
+            "incomes-0-member": str(household.head_id),
+            "incomes-0-kind": "工资性收入",
+            "incomes-0-monthly_amount": "100.00",
+            "incomes-0-counted": "on",
+        }
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/households/{household.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    check = PaymentCheck.objects.get(household=household)
+    assert (check.base_amount, check.month) == (Decimal("370.00"), THIS_MONTH)
+    assert client.get("/households/").context["paid_off"].differing == 3
+
+
+def test_a_new_property_rule_recomputes_the_town(town_officer, registry, django_capture_on_commit_callbacks):
+    payment_checks_refresh()
+    household = registry["as_computed"]
+    AssetFactory(household=household, kind="小轿车", quantity=1, value=Decimal("80000.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        property_rule_create(
+            town=household.village.town,
+            name="不得拥有小轿车",
+            kind="小轿车",
+            max_quantity=0,
+            max_value=None,
+            by=town_officer,
+        )
+    check = PaymentCheck.objects.get(household=household)
+    assert (check.eligible, check.base_amount) == (False, Decimal("0.00"))
+
+
+def test_unchecked_households_are_said_and_the_office_computes_them_now(
+    client, town_officer, registry, django_capture_on_commit_callbacks
+):
+    client.force_login(town_officer)
+    page = client.get("/households/")
+    assert page.context["paid_off"].unchecked == 3  # the three in care; never computed yet
+    assert "另有 3 户尚未按本月条件测算" in page.content.decode() and "立即测算" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # embedded: the job runs in-process after commit
+        response = client.post("/households/paychecks/refresh/", follow=True)
+    assert "已开始按本月条件重新测算" in response.content.decode()
+    summary = client.get("/households/").context["paid_off"]
+    assert (summary.differing, summary.unchecked) == (2, 0)
+
+
+def test_last_months_check_is_not_this_months(client, town_officer, registry):
+    payment_checks_refresh(month=date(2020, 1, 1))
+    client.force_login(town_officer)
+    summary = client.get("/households/").context["paid_off"]
+    assert (summary.differing, summary.unchecked) == (0, 3)
+
+
+def test_monthly_report_counts_households_paid_other_than_computed(registry, village_a, village_b):
+    report = monthly.generate_report(town=village_a.town, month=THIS_MONTH)
+    sheet = openpyxl.load_workbook(io.BytesIO(report.xlsx.read()))["各村汇总"]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    column = header.index("现发与测算不一致户数")
+    shown = {row[0]: row[column] for row in rows}
+    assert shown == {village_a.name: 1, village_b.name: 1, "合计": 2}
