@@ -1268,14 +1268,17 @@ def registration_sign(*, case: Case, by: AbstractBaseUser) -> Signed:
     """
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        # Who first (403 for anyone outside the team, whatever the stage), then when.
+        membership = TeamMembership.objects.filter(team_id=case.team_id, user=by).first()
+        if membership is None:
+            raise TransitionForbidden("只有本案清理小组的驻村领导、驻村干部和村干部可以签字。")
+        hand_over = TRANSITIONS.get((case.status, "submit"))
+        if hand_over is not None:
+            _check_actor(case, hand_over, by)
         blockers = signing_blockers(case=case)
         if blockers:
             raise TransitionInvalid(blockers[0])
         form = RegistrationForm.objects.select_for_update().get(case=case)
-        membership = TeamMembership.objects.filter(team_id=case.team_id, user=by).first()
-        if membership is None:
-            raise TransitionForbidden("只有本案清理小组的驻村领导、驻村干部和村干部可以签字。")
-        _check_actor(case, TRANSITIONS[(case.status, "submit")], by)
         slot = SIGNATURE_SLOTS[membership.role]
         signed_by = getattr(form, f"{slot}_signed_by_id")
         if signed_by == by.pk:
