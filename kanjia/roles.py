@@ -14,6 +14,9 @@ INSPECTOR = "纪委监察"
 SYSADMIN = "系统管理员"
 
 ALL_ROLES = (TOWN_OFFICE, VILLAGE_TEAM, DISTRICT, INSPECTOR, SYSADMIN)
+# Roles never held together with 清理小组 membership: an inspector or district officer in a team would
+# gain change rights on its villages and lose their independence (review.teams and kanjia.accounts check it).
+NOT_TEAM_ROLES = (INSPECTOR, DISTRICT, SYSADMIN)
 # Roles that see every village of the town (everyone else sees only what a
 # review team grants them through object permissions).
 TOWN_WIDE_READERS = (TOWN_OFFICE, DISTRICT, INSPECTOR)

@@ -158,3 +158,26 @@ def test_team_membership_still_goes_through_team_services(sysadmin, clerk, town_
     assert has_role(clerk, roles.VILLAGE_TEAM)
     with pytest.raises(PermissionDenied):
         services.role_request(user=clerk, role=roles.DISTRICT, change="add", by=town_officer)  # not a sysadmin
+
+
+def test_a_team_member_is_never_made_district_officer_or_inspector(sysadmin, clerk, town_officer):
+    """A 清理小组 member who became 区民政局 would approve what they investigated; one who became 纪委监察
+    would inspect their own work. Refused at the request, and again at the confirmation."""
+    from review.models import TeamMembership
+    from review.teams import services as teams
+
+    waiting = services.role_request(user=clerk, role=roles.DISTRICT, change="add", by=sysadmin)
+    team = teams.team_create(name="第九组", by=town_officer)
+    teams.team_add_member(team=team, user=clerk, role=TeamMembership.Role.CADRE, by=town_officer)
+    for role in (roles.INSPECTOR, roles.SYSADMIN):
+        with pytest.raises(ValidationError, match="清理小组成员"):
+            services.role_request(user=clerk, role=role, change="add", by=sysadmin)
+    # Joined a team while the district request waited: the confirmation is refused too.
+    second = make_user("town_3", roles.TOWN_OFFICE, full_name="镇民政三")
+    with pytest.raises(ValidationError, match="清理小组成员"):
+        services.role_confirm(change=waiting, by=second)
+    assert not has_role(clerk, roles.DISTRICT)
+    # Out of the team, the request can be made again.
+    teams.team_remove_member(team=team, user=clerk, by=town_officer)
+    services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin)
+    assert has_role(clerk, roles.INSPECTOR)

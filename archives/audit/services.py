@@ -28,6 +28,7 @@ from households import idcard
 from households.models import Household, Member, ReviewFlag
 from kanjia import labels
 from kanjia.models import AccessLog
+from review.leadership.selectors import person_name
 from review.models import (
     Acceptance,
     Case,
@@ -605,53 +606,56 @@ class Deviation:
     by: str
 
 
+def _deviation(stage: str, r, *, on: date, outcome: str, decided: str, computed: str) -> Deviation:
+    household = r.case.household
+    return Deviation(
+        stage,
+        r.case_id,
+        household.pk,
+        household.head_name,
+        household.village.name,
+        on,
+        outcome,
+        decided,
+        computed,
+        r.deviation,
+        r.special_reason,
+        r.updated_by_id,
+        person_name(r.updated_by) if r.updated_by else "系统",
+    )
+
+
 def computation_deviations(*, limit: int = 500) -> list[Deviation]:
     """Every recorded decision with a departure from the computation, its 特殊情形说明 and who made it."""
-    related = ("case__household__village", "updated_by")
-    rows: list[Deviation] = []
-    for r in TownReview.objects.exclude(deviation="").select_related(*related).order_by("-reviewed_on", "-id")[:limit]:
-        rows.append(
-            Deviation(
-                "镇审核",
-                r.case_id,
-                r.case.household_id,
-                r.case.household.head_name,
-                r.case.household.village.name,
-                r.reviewed_on,
-                r.proposed_outcome,
-                f"{r.proposed_amount or '—'}",
-                f"{(r.computed_base or 0) + (r.computed_extra or 0)}",
-                r.deviation,
-                r.special_reason,
-                r.updated_by_id,
-                _person(r.updated_by),
-            )
-        )
+    related = ("case__household__village", "updated_by__staff")
+    reviews = TownReview.objects.exclude(deviation="").select_related(*related).order_by("-reviewed_on", "-id")
     approvals = DistrictApproval.objects.exclude(deviation="").select_related(*related)
-    for r in approvals.order_by("-decided_on", "-id")[:limit]:
-        rows.append(
-            Deviation(
-                "区审批",
-                r.case_id,
-                r.case.household_id,
-                r.case.household.head_name,
-                r.case.household.village.name,
-                r.decided_on,
-                r.outcome,
-                f"{r.base_amount} + {r.extra_amount}",
-                f"{r.computed_base} + {r.computed_extra}",
-                r.deviation,
-                r.special_reason,
-                r.updated_by_id,
-                _person(r.updated_by),
+    rows = [
+        *(
+            _deviation(
+                "镇审核",
+                r,
+                on=r.reviewed_on,
+                outcome=r.proposed_outcome,
+                decided=f"{r.proposed_amount or '—'}",
+                computed=f"{(r.computed_base or 0) + (r.computed_extra or 0)}",
             )
-        )
+            for r in reviews[:limit]
+        ),
+        *(
+            _deviation(
+                "区审批",
+                r,
+                on=r.decided_on,
+                outcome=r.outcome,
+                decided=f"{r.base_amount} + {r.extra_amount}",
+                computed=f"{r.computed_base} + {r.computed_extra}",
+            )
+            for r in approvals.order_by("-decided_on", "-id")[:limit]
+        ),
+    ]
     rows.sort(key=lambda d: (d.on, d.case_id), reverse=True)
     return rows[:limit]
-
-
-def _person(user) -> str:
-    return (user.get_full_name() or user.username) if user else "系统"
 
 
 def unusual_hour_logins() -> QuerySet[LoginLog]:

@@ -152,6 +152,8 @@ def role_request(
         raise ValidationError({"role": f"该账号已有“{role}”角色。"})
     if change == RoleChange.Change.REMOVE and not held:
         raise ValidationError({"role": f"该账号没有“{role}”角色。"})
+    if change == RoleChange.Change.ADD:
+        _check_not_in_team(user, role)
     if change == RoleChange.Change.REMOVE and role == roles.SYSADMIN and user.pk == by.pk:
         raise ValidationError({"role": "不能撤销自己的系统管理员角色，请由另一名系统管理员办理。"})
     pending = change == RoleChange.Change.ADD and role in DECIDING_ROLES
@@ -199,9 +201,18 @@ def _check_second_person(change: RoleChange, by: AbstractBaseUser) -> None:
         raise ValidationError("不能确认授予自己的角色：须由另一人确认。")
 
 
+def _check_not_in_team(user: AbstractBaseUser, role: str) -> None:
+    if role in roles.NOT_TEAM_ROLES and roles.has_role(user, roles.VILLAGE_TEAM):
+        raise ValidationError(
+            {"role": f"该账号是清理小组成员，不能同时担任“{role}”：请先由镇民政办在“清理小组”页面将其移出小组。"}
+        )
+
+
 def role_confirm(*, change: RoleChange, by: AbstractBaseUser) -> RoleChange:
     """The second person (town office) confirms: the role is given now."""
     _check_second_person(change, by)
+    if change.change == RoleChange.Change.ADD:
+        _check_not_in_team(change.user, change.role)  # joined a team while the request waited
     return _decide(change, by, RoleChange.State.APPLIED)
 
 

@@ -29,7 +29,6 @@ from review.models import Campaign, ReviewTeam, Staff, TeamMembership, TeamVilla
 
 VILLAGE_PERMS = ("households.view_village", "households.change_village")
 GROUP_PREFIX = "清理小组·"
-NOT_TEAM_ROLES = (roles.INSPECTOR, roles.DISTRICT, roles.SYSADMIN)
 # `team_update(campaign=KEEP)` (the default) leaves the team's campaign as it is.
 KEEP = object()
 
@@ -135,7 +134,7 @@ def team_add_member(*, team: ReviewTeam, user: AbstractBaseUser, role: str, by: 
         raise ValidationError({"role": "请选择组内职务。"})
     if not user.is_active:
         raise ValidationError({"user": "该账号已停用，不能加入小组。"})
-    if roles.has_role(user, *NOT_TEAM_ROLES):
+    if roles.has_role(user, *roles.NOT_TEAM_ROLES):
         # An inspector or district officer in a team would gain change rights
         # on its villages and lose their independence.
         raise ValidationError({"user": "纪委监察、区民政局和系统管理员账号不能加入清理小组。"})

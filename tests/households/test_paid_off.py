@@ -2,6 +2,7 @@
 household page and 月上报 say how many, and the count follows registry and policy changes."""
 
 import io
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,20 @@ from tests.households.helpers import edit_post_data
 pytestmark = pytest.mark.django_db
 
 THIS_MONTH = timezone.localdate().replace(day=1)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in-process unless the test asks for the real worker (even when a broker is set)."""
+    from kanjia.celery import app
+
+    if "celery_worker_process" in request.fixturenames:
+        yield
+        return
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def make(village, name: str, *, paid: str, born: date, income: str | None = None, **kw) -> Household:
@@ -57,7 +72,14 @@ def test_list_counts_and_filters_households_paid_other_than_computed(client, tow
     assert (summary.differing, summary.unchecked) == (2, 0)
     body = page.content.decode()
     assert "2</strong> 户现发金额与系统测算不一致" in body
-    assert sorted(list_names(client.get("/households/", {"paid": "off"}))) == ["多发户", "超标户"]
+    filtered = client.get("/households/", {"paid": "off"})
+    assert sorted(list_names(filtered)) == ["多发户", "超标户"]
+    # Side by side: what is paid and what the rules give.
+    assert {h.head_name: (h.monthly_total, h.computed_total) for h in filtered.context["page"]} == {
+        "多发户": (Decimal("500.00"), Decimal("470.00")),
+        "超标户": (Decimal("300.00"), Decimal("0.00")),
+    }
+    assert "本月测算(元)" in filtered.content.decode()
 
 
 def test_team_member_counts_only_their_villages(client, team_member_a, team_a, registry):
@@ -147,3 +169,15 @@ def test_monthly_report_counts_households_paid_other_than_computed(registry, vil
     column = header.index("现发与测算不一致户数")
     shown = {row[0]: row[column] for row in rows}
     assert shown == {village_a.name: 1, village_b.name: 1, "合计": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compute_now_runs_on_a_real_worker(celery_worker_process, client, town_officer, registry):
+    """Production: 立即测算 is a job for the Celery worker (PostgreSQL + Redis); the page then shows its result."""
+    client.force_login(town_officer)
+    client.post("/households/paychecks/refresh/")
+    deadline = time.monotonic() + 60
+    while PaymentCheck.objects.count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    summary = client.get("/households/").context["paid_off"]
+    assert (summary.differing, summary.unchecked) == (2, 0)
