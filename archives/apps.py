@@ -36,6 +36,11 @@ class ArchivesConfig(AppConfig):
         from review.visits.hooks import on_visit_photos
 
         on_visit_photos(file_visit_photos)
+        # The 清理核实登记表, once its three signatures are in, is filed in the household's bag.
+        from archives.documents.registration import file_signed_registration
+        from review.cases.workflow import on_registration_signed
+
+        on_registration_signed(file_signed_registration)
         # Campaigns, meetings and outreach are review's; their files (综合档案) are kept here.
         from archives.records.filing import register
 

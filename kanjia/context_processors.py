@@ -8,11 +8,15 @@ from kanjia.navigation import nav_for
 def office(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     names = roles.role_names(user) if user is not None else set()
+    nav = nav_for(user=user, path=request.path) if names else []
+    more = [item for item in nav if item["more"]]
     return {
         "OFFICE": settings.OFFICE,
         "SYSTEM_TITLE": settings.SYSTEM_TITLE,
         "user_roles": sorted(names),
-        "nav": nav_for(user=user, path=request.path) if names else [],
+        "nav": nav,
+        "nav_more": more,
+        "nav_more_active": any(item["active"] for item in more),
         "can_see_audit": bool(names & {roles.TOWN_OFFICE, roles.INSPECTOR}),
         "is_sysadmin": roles.SYSADMIN in names or bool(user and user.is_superuser),
     }

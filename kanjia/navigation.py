@@ -21,6 +21,9 @@ class Entry:
     url_name: str
     prefixes: tuple[str, ...]
     roles: tuple[str, ...] | None = ANY
+    # Seldom used: under 更多 when a role has two or more such entries (the town office's
+    # thirteen entries wrapped the bar onto two rows at 1366 px).
+    secondary: bool = False
 
 
 ENTRIES = (
@@ -35,11 +38,11 @@ ENTRIES = (
     Entry("通知与申诉", "review:notices", ("/review/notices/", "/review/complaints/"), TOWN_WIDE),
     Entry("档案", "archives:index", ("/archives/",)),
     Entry("近亲属备案", "review:relatives:register", ("/review/relatives/register/",), TOWN_WIDE),
-    Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF),
+    Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF, secondary=True),
     Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
-    Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,)),
+    Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,), secondary=True),
     Entry("账号与角色", "accounts:list", ("/accounts/manage/",), (roles.SYSADMIN,)),
-    Entry("角色确认", "accounts:roles", ("/accounts/manage/roles/",), (roles.TOWN_OFFICE,)),
+    Entry("角色确认", "accounts:roles", ("/accounts/manage/roles/",), (roles.TOWN_OFFICE,), secondary=True),
 )
 
 
@@ -53,4 +56,9 @@ def nav_for(*, user, path: str) -> list[dict]:
 
     best = max(shown, key=match, default=None)
     active = best if best is not None and match(best) else None
-    return [{"label": e.label, "url": reverse(e.url_name), "active": e is active} for e in shown]
+    more = [e for e in shown if e.secondary]
+    folded = len(more) >= 2
+    return [
+        {"label": e.label, "url": reverse(e.url_name), "active": e is active, "more": folded and e.secondary}
+        for e in shown
+    ]

@@ -1,7 +1,8 @@
 """Pipeline guards registered with `review.cases.workflow.register_guard` (see PublicityConfig.ready).
 
 - An open objection holds its case: nothing but 退回 or 终止 until it is handled.
-- 民主评议 → 镇审核 waits for 第一榜 to close; the town's pass (镇审核 → 区审批) and the
+- 民主评议 → 镇审核 waits for 第一榜 to close, and so does signing the 清理核实登记表
+  (`signing_gate`, registered with `register_signing_gate`: the seed's order); the town's pass (镇审核 → 区审批) and the
   district's approval wait for 第二榜 — each only where the round applies
   (`publicity.rounds.rounds_applying`).
 
@@ -12,12 +13,13 @@ apps' tests that drive cases without publicity); the objection hold always appli
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from publicity.forms import NO_CAMPAIGN
 from publicity.models import Objection, PublicityRound, RoundCase
-from publicity.rounds import NUMERALS, has_passed, rounds_applying
+from publicity.rounds import NUMERALS, has_passed, rounds_applying, with_passed
 from review.cases.workflow import RETURN, TERMINATE, Reason
 from review.models import Status
 
@@ -51,6 +53,29 @@ def round_gate_guard(*, case, action, transition, by, data) -> str | None:
     if has_passed(case=case, number=number):
         return None
     return round_state(case=case, number=number)
+
+
+def signing_gate(*, case) -> str | None:
+    """The 登记表 is signed after 第一榜 has closed with the case passed (where the round applies)."""
+    if case.status != Status.APPRAISAL or not getattr(settings, "PUBLICITY_ENFORCE_ROUNDS", True):
+        return None
+    if 1 not in rounds_applying(campaign=case.campaign) or has_passed(case=case, number=1):
+        return None
+    state = round_state(case=case, number=1)
+    return Reason(
+        "清理核实登记表须在第一榜公示期满、公示结束后签字。", url=state.url, link=state.link, detail=state.detail
+    )
+
+
+def signable_cases(cases):
+    """The case list's and worklists' form of `signing_gate`: those of `cases` (in the signing
+    stages) whose 登记表 the round lets be signed now."""
+    if not getattr(settings, "PUBLICITY_ENFORCE_ROUNDS", True):
+        return cases
+    # 第一榜 applies wherever an appraisal is held (`rounds_applying`): outside 民主评议, or
+    # in a campaign without appraisal, the round has nothing to say.
+    without_round = ~Q(status=Status.APPRAISAL) | Q(campaign__appraisal_required=False)
+    return with_passed(cases, number=1).filter(without_round | Q(passed=True))
 
 
 def round_state(*, case, number: int) -> Reason:

@@ -34,8 +34,8 @@ from kanjia import roles
 from kanjia.uploads import HEAD, IMAGE_TYPES, FileType, clean_upload, detect_type
 from publicity.hooks import posting_photo_recorded
 from publicity.models import Objection, PublicityRound, RoundCase, RoundSetting
-from review.cases.workflow import RETURN, TransitionError, case_advance
-from review.models import Campaign, Case, CaseStep, Outcome, Status
+from review.cases.workflow import AWAITING_SIGNATURES, RETURN, TransitionError, case_advance
+from review.models import Campaign, Case, CaseStep, Outcome, RegistrationForm, Status
 
 NUMERALS = {1: "一", 2: "二", 3: "三"}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -148,7 +148,8 @@ def eligible_cases(*, campaign: Campaign | None, village: Village, number: int) 
 def ready_for_round(cases: QuerySet[Case], *, number: int) -> QuerySet[Case]:
     """Those of `cases` ready for round `number` and not yet listed in a current or passed round."""
     if number == 1:
-        cases = cases.filter(status=Status.APPRAISAL, appraisal__isnull=False)
+        # The appraisal's result submitted ("提交评议结果"), not only saved as a draft.
+        cases = cases.filter(status=Status.APPRAISAL, appraisal__completed_at__isnull=False)
     elif number == 2:
         cases = cases.filter(status=Status.TOWN_REVIEW, town_review__isnull=False)
     else:
@@ -345,8 +346,9 @@ def posting_photo_type(*, round: PublicityRound) -> FileType | None:
 def round_close(*, round: PublicityRound, by: AbstractBaseUser, today: date | None = None) -> CloseSummary:
     """End a round: its period has passed and every objection is handled.
 
-    Cases that passed move on (第一榜: 提交镇审核; 第二榜: 审核通过报区审批; 第三榜:
-    nothing to move). A case with an upheld objection goes back to 入户调查 with
+    Cases that passed move on (第一榜: 提交镇审核, except a campaign case: its team now signs
+    the 清理核实登记表 and the third signature hands it in — 公示期满，待签字上交; 第二榜:
+    审核通过报区审批; 第三榜: nothing to move). A case with an upheld objection goes back to 入户调查 with
     the objection as the reason. A forward move the pipeline refuses (e.g. the
     registration form is not yet signed) leaves the case where it is, noted on
     its entry; a return that fails aborts the whole close.
@@ -402,8 +404,44 @@ def _move_on(publicity_round: PublicityRound, case: Case, by) -> tuple[str, str]
     status, action = step
     if case.status != status:
         return RoundCase.Result.HELD, f"案件当前处于“{case.status}”环节，未推进。"
+    if publicity_round.number == 1 and case.registration_required:
+        form = RegistrationForm.objects.filter(case=case).first()
+        if form is None or not form.fully_signed:
+            # The seed's order: the team signs the 登记表 now; the third signature hands it in.
+            return RoundCase.Result.PASSED, AWAITING_SIGNATURES
     try:
         case_advance(case=case, action=action, by=by)
     except TransitionError as error:
         return RoundCase.Result.HELD, error.text[:300]
     return RoundCase.Result.PASSED, ""
+
+
+def round_one_outcome(*, case: Case) -> list[str]:
+    """The 第一榜 publicity of `case` as printed on its 清理核实登记表 (review.cases.registration reads it).
+
+    The latest round 1 that listed the case after its latest 退回: its dates, and, once
+    closed, its result and the objections received.
+    """
+    last_return = CaseStep.objects.filter(case=case, action=RETURN).order_by("-at").values_list("at", flat=True)
+    since = last_return.first() or EPOCH
+    entry = (
+        RoundCase.objects.filter(case=case, round__number=1, round__prepared_at__gt=since)
+        .select_related("round")
+        .order_by("-round__prepared_at", "-pk")
+        .first()
+    )
+    if entry is None:
+        return []
+    found = entry.round
+    if found.starts_on is None:
+        return ["已列入第一榜公示草稿，尚未发布。"]
+    period = f"公示期：{found.starts_on:%Y年%m月%d日}至{found.ends_on:%Y年%m月%d日}（{found.days}天）"
+    objections = Objection.objects.filter(round=found, case=case)
+    if found.status != PublicityRound.Status.CLOSED:
+        return [period, "正在公示。"]
+    upheld = objections.filter(result=Objection.Result.UPHELD).count()
+    count = objections.count()
+    heard = f"收到异议 {count} 件（成立 {upheld} 件）" if count else "公示期内无异议"
+    result = "异议成立，已退回重新调查" if entry.result == RoundCase.Result.RETURNED else "公示通过"
+    closed = timezone.localtime(found.closed_at)
+    return [period, f"{closed:%Y年%m月%d日}结束公示；{heard}；结果：{result}"]

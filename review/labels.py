@@ -9,7 +9,8 @@ from review.models import Campaign, Case, CaseStep, MonthlyReport, ReviewTeam, T
 ACTIONS = {
     "accept": "受理",
     "investigate": "完成入户调查",
-    "submit": "提交民政办审核",
+    "appraise": "提交评议结果（列入第一榜公示）",
+    "submit": "上交民政办（镇审核）",
     "town_review": "镇审核通过，报区民政局审批",
     "approve": "区民政局审批",
     RETURN: "退回",

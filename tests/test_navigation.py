@@ -23,6 +23,17 @@ def test_town_officer_menu(client, town_officer):
     ]  # fmt: skip
 
 
+def test_seldom_used_entries_fold_under_more_only_when_there_are_several(client, town_officer, team_member_a):
+    client.force_login(town_officer)
+    body = client.get("/").content.decode()
+    more = body.split("dropdown-menu")[1].split("</ul>")[0]
+    assert all(label in more for label in ("近亲属申报", "节假日", "角色确认"))
+    # A team member has one such entry: it stays in the bar, no 更多.
+    client.force_login(team_member_a)
+    body = client.get("/").content.decode()
+    assert "近亲属申报" in body and "dropdown-menu" not in body
+
+
 def test_sysadmin_menu_leads_to_accounts_and_roles(client, sysadmin):
     items = labels(menu(client, sysadmin))
     assert "账号与角色" in items and "角色确认" not in items

@@ -6,8 +6,9 @@ the archive documents before 区审批 (archives.documents.checklist) — are ea
 in their app's suite. Here they all run together, as in production, on one case
 of 张大山's household in 陡岩村:
 
-  受理 → 入户调查 → 民主评议 ─第一榜→ 镇审核 ─第二榜(异议成立)→ 入户调查 (退回)
-       → 民主评议 ─第一榜→ 镇审核 ─第二榜→ (材料齐全后报) 区审批 (入户核查) → 办结
+  受理 → 入户调查 → 民主评议 (评议结果提交) ─第一榜→ 登记表三人签字 (第三人签字即上交) → 镇审核
+       ─第二榜(异议成立)→ 入户调查 (退回) → 民主评议 ─第一榜→ 签字上交 → 镇审核
+       ─第二榜→ (材料齐全后报) 区审批 (入户核查) → 办结
 
 Every actor first meets the declaration gate; the household head's son, a 村干部
 of the team, declares his father and must stay out of the case, which makes it a
@@ -21,7 +22,7 @@ from django.core.exceptions import ValidationError
 
 from archives.audit.seals import seal_audit, verify_audit
 from archives.audit.services import Filters, timeline
-from archives.models import ChecklistWarning
+from archives.models import ChecklistWarning, Document
 from households.models import Household
 from publicity.models import Objection, RoundCase
 from publicity.objections import objection_handle, objection_register
@@ -50,15 +51,16 @@ pytestmark = pytest.mark.django_db
 NEW_AMOUNT = Decimal("380.00")
 ROUND_1_GATE = "本案须经第一榜公示期满、公示结束后才能办理此环节。"
 ROUND_2_GATE = "本案须经第二榜公示期满、公示结束后才能办理此环节。"
+SIGN_GATE = "清理核实登记表须在第一榜公示期满、公示结束后签字。"
 OBJECTION_HOLD = "本案有尚未处理完毕的公示异议，异议处理完毕前不能办理下一环节。"
 RECUSED = "该户家庭成员张大山是您申报的近亲属（父母），按规定您须回避，不能办理本案。"
 HOME_VISIT = "本案近亲属备案，区民政局须入户核查并填写入户核查记录。"
-# The 复核 checklist of the stages before 区审批 (archives.documents.seed), in checklist order.
+# The 复核 checklist of the stages before 区审批 (archives.documents.seed), in checklist order, but for
+# the 清理核实登记表: the system files it on the third signature.
 DOCUMENTS = [
     "诚信承诺书",
     "家庭经济状况核对授权书",
     "入户调查表",
-    "清理核实登记表",
     "民主评议记录",
     "公示照片",
     "镇审核意见",
@@ -66,9 +68,11 @@ DOCUMENTS = [
 
 
 def missing_for_town(names: list[str]) -> str:
-    return (
-        f"档案材料不全，不能报区审批（区民政局会因此拒绝审批）。缺少：{'、'.join(names)}。请先在该户档案袋中上传。"
-    )
+    return f"档案材料不全，不能报区审批（区民政局会因此拒绝审批）。缺少：{'、'.join(names)}。请先在该户档案袋中上传。"
+
+
+# Who took each step of the story, by name (the audit trail's words).
+ACTORS = ["刘干部", "刘干部", "刘干部", "陈村干", "测试民政", "刘干部", "刘干部", "陈村干", "测试民政", "测试区局"]
 
 
 # --- Stages of the story ----------------------------------------------------------------------
@@ -85,11 +89,11 @@ def investigate(world: World, *, living: str, on_day: int):
     return advance(world.case, "investigate", world.cadre, data)
 
 
-def appraise_and_sign(world: World, *, signers, on_day: int) -> None:
+def appraise(world: World, *, on_day: int) -> None:
+    """The appraisal saved, then its result submitted (列入第一榜公示)."""
     stage_save(case=world.case, by=world.cadre, data=appraisal_data(held_on=days_ago(on_day), minutes="同意调整。"))
-    for signer in signers:
-        registration_sign(case=world.case, by=signer)
-    assert RegistrationForm.objects.get(case=world.case).fully_signed
+    world.case = advance(world.case, "appraise", world.cadre)
+    assert world.case.status == Status.APPRAISAL
 
 
 def town_opinion(world: World) -> None:
@@ -127,9 +131,20 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
     world.case = case = investigate(world, living="土木结构住房。", on_day=4)
     assert case.status == Status.APPRAISAL
 
-    # 民主评议 and the 清理核实登记表: the 村干部 meets the gate, declares his father (the
-    # household head) and must then stay out; the case becomes a 近亲属备案 case.
-    stage_save(case=case, by=world.cadre, data=appraisal_data(held_on=days_ago(3)))
+    # 民主评议: saved, then its result submitted; the 登记表 waits for 第一榜.
+    appraise(world, on_day=3)
+    assert refusal(TransitionInvalid, lambda: registration_sign(case=case, by=world.leader)) == SIGN_GATE
+    assert refusal(TransitionInvalid, lambda: advance(case, "submit", world.cadre)) == ROUND_1_GATE
+    round_1 = publish_round(world, 1)
+    # Closing it does not push the case on: it waits, 公示期满，待签字上交.
+    summary = close_round(world, round_1)
+    assert (summary.passed, summary.returned, summary.held) == (1, 0, [])
+    entry = RoundCase.objects.get(round=round_1, case=case)
+    assert (entry.result, entry.note) == (RoundCase.Result.PASSED, "公示期满，待签字上交")
+    assert fresh(case).status == Status.APPRAISAL
+
+    # The 清理核实登记表: the 村干部 meets the gate, declares his father (the household head)
+    # and must then stay out; the case becomes a 近亲属备案 case.
     registration_sign(case=case, by=world.leader)
     registration_sign(case=case, by=world.cadre)
     assert refusal(TransitionForbidden, lambda: registration_sign(case=case, by=world.village_cadre)) == GATE_MESSAGE
@@ -142,24 +157,19 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
     assert (filing.staff_name, filing.relation, filing.status) == ("张小川", Relation.PARENT, "待报备")
     assert refusal(TransitionForbidden, lambda: registration_sign(case=case, by=world.village_cadre)) == RECUSED
     assert refusal(TransitionForbidden, lambda: advance(case, "submit", world.village_cadre)) == RECUSED
-    # The town office puts another 村干部 in the team; he declares and signs.
+    # The town office puts another 村干部 in the team; he declares and signs: the third signature
+    # hands the 登记表 in (镇审核) and files it in the household's bag.
     substitute = add_village_cadre(world, username="village_cadre_2", name="陈村干")
     assert refusal(TransitionForbidden, lambda: registration_sign(case=case, by=substitute)) == GATE_MESSAGE
     declare_none(user=substitute, by=substitute)
-    registration_sign(case=case, by=substitute)
+    signed = registration_sign(case=case, by=substitute)
     assert RegistrationForm.objects.get(case=case).fully_signed
-
-    # 民主评议 → 镇审核 waits for 第一榜.
-    assert refusal(TransitionInvalid, lambda: advance(case, "submit", world.cadre)) == ROUND_1_GATE
-    round_1 = publish_round(world, 1)
-    # Closing it, the 民政办 officer (no declaration yet) cannot move the case on: held, with the reason.
-    summary = close_round(world, round_1)
-    assert (summary.passed, summary.returned) == (0, 0)
-    assert summary.held == [f"张大山（案件#{case.pk}）：{GATE_MESSAGE}"]
-    assert RoundCase.objects.get(round=round_1, case=case).result == RoundCase.Result.HELD
-    declare_none(user=world.town_officer, by=world.town_officer)
-    world.case = case = advance(case, "submit", world.cadre)  # the round has passed: the team submits
+    assert (signed.submitted, signed.refusal) == (True, "")
+    world.case = case = fresh(case)
     assert case.status == Status.TOWN_REVIEW
+    filed = Document.objects.get(case=case, kind__name="清理核实登记表")
+    assert (filed.kind.retention, filed.stage, filed.uploaded_by) == ("approval", Status.APPRAISAL, substitute)
+    declare_none(user=world.town_officer, by=world.town_officer)
 
     # 镇审核 → 区审批 waits for 第二榜; an objection during it holds the case.
     town_opinion(world)
@@ -201,22 +211,24 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
         "调查人员须回避或尚未申报近亲属：该户家庭成员张大山是张小川申报的近亲属（父母），按规定张小川须回避，不能办理本案。"
     )
     world.case = case = investigate(world, living="土木结构住房，新购农用车一辆。", on_day=1)
-    appraise_and_sign(world, signers=[world.leader, world.cadre, substitute], on_day=0)
-    # The earlier 第一榜 was before the 退回: the case is publicised again.
-    assert refusal(TransitionInvalid, lambda: advance(case, "submit", world.cadre)) == ROUND_1_GATE
+    appraise(world, on_day=0)
+    # The earlier 第一榜 was before the 退回: the case is publicised again before it is signed.
+    assert refusal(TransitionInvalid, lambda: registration_sign(case=case, by=world.leader)) == SIGN_GATE
     summary = close_round(world, publish_round(world, 1))
     assert (summary.passed, summary.held) == (1, [])
-    world.case = case = fresh(case)
-    assert case.status == Status.TOWN_REVIEW  # moved on by the round's close
+    for signer in (world.leader, world.cadre, substitute):
+        signed = registration_sign(case=case, by=signer)
+    world.case = case = signed.case
+    assert case.status == Status.TOWN_REVIEW  # handed in by the third signature
     town_opinion(world)
     summary = close_round(world, publish_round(world, 2))
     # The archive holds the case at the town: the district would refuse it without its documents.
     assert (summary.passed, summary.held) == (0, [f"张大山（案件#{case.pk}）：{missing_for_town(DOCUMENTS)}"])
-    file_documents(world, DOCUMENTS[:5], by=world.cadre)
+    file_documents(world, DOCUMENTS[:4], by=world.cadre)
     assert refusal(TransitionInvalid, lambda: advance(case, "town_review", world.town_officer)) == (
-        missing_for_town(DOCUMENTS[5:])
+        missing_for_town(DOCUMENTS[4:])
     )
-    file_documents(world, DOCUMENTS[5:], by=world.town_officer)
+    file_documents(world, DOCUMENTS[4:], by=world.town_officer)
     world.case = case = advance(case, "town_review", world.town_officer)
     assert case.status == Status.DISTRICT_APPROVAL
     assert not ChecklistWarning.objects.filter(case=case).exists()
@@ -248,10 +260,12 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
     assert steps(case) == [
         (Status.ACCEPTANCE, Status.INVESTIGATION, "accept", "cadre"),
         (Status.INVESTIGATION, Status.APPRAISAL, "investigate", "cadre"),
-        (Status.APPRAISAL, Status.TOWN_REVIEW, "submit", "cadre"),
+        (Status.APPRAISAL, Status.APPRAISAL, "appraise", "cadre"),
+        (Status.APPRAISAL, Status.TOWN_REVIEW, "submit", "village_cadre_2"),
         (Status.TOWN_REVIEW, Status.INVESTIGATION, "return", "town_officer"),
         (Status.INVESTIGATION, Status.APPRAISAL, "investigate", "cadre"),
-        (Status.APPRAISAL, Status.TOWN_REVIEW, "submit", "town_officer"),
+        (Status.APPRAISAL, Status.APPRAISAL, "appraise", "cadre"),
+        (Status.APPRAISAL, Status.TOWN_REVIEW, "submit", "village_cadre_2"),
         (Status.TOWN_REVIEW, Status.DISTRICT_APPROVAL, "town_review", "town_officer"),
         (Status.DISTRICT_APPROVAL, Status.DONE, "approve", "district_officer"),
     ]
@@ -259,10 +273,7 @@ def test_a_recheck_case_passes_every_production_gate(settings, town_officer, dis
     # The audit trail of the household lists the same steps (oldest first here), with who took them.
     table = CaseStep.history.model._meta.db_table
     trail = list(reversed(timeline(Filters(household_id=household.pk, object_kind=table), limit=100)))
-    assert [(e.kind, e.source, e.user) for e in trail] == [
-        ("+", "办理记录", s)
-        for s in ["刘干部", "刘干部", "刘干部", "测试民政", "刘干部", "测试民政", "测试民政", "测试区局"]
-    ]
+    assert [(e.kind, e.source, e.user) for e in trail] == [("+", "办理记录", s) for s in ACTORS]
     assert [next(d.new for d in e.diffs if d.field == "新环节") for e in trail] == [s[1] for s in steps(case)]
     household_trail = timeline(Filters(household_id=household.pk), limit=500)
     assert any(e.reason.startswith("区审批：调整") for e in household_trail)

@@ -205,7 +205,7 @@ TARGETS: dict[str, Target] = {
     # 终止 is the town office's; the district's and others' POSTs are refused.
     "review:case_action": Target(cases.terminate, post=cases.terminate_payload),
     # Only team B's members sign the 登记表: team member B (驻村干部) signing is the control.
-    "review:case_sign": Target(cases.case, post=lambda w, f: {}, control="team_member_b"),
+    "review:case_sign": Target(cases.signable_case, post=lambda w, f: {}, control="team_member_b"),
     "review:registration_pdf": Target(cases.case),
     "review:acceptance_notice_pdf": Target(cases.notice_case),
     # Decision notices (issue 15): a refused application of household_b with its notice.

@@ -21,7 +21,8 @@ KINDS: list[tuple[str, str, str]] = [
     ("公示照片", APPROVAL, "公示张贴记录(照片)"),
     ("镇审核意见", APPROVAL, "乡镇审核意见表"),
     ("区审批表", APPROVAL, "区民政局审批表"),
-    ("清理核实登记表", ROUTINE, "驻村领导、驻村干部和村干部签字的清理核实登记表"),
+    # Filed by the system on the third signature (archives.documents.registration), not uploaded.
+    ("清理核实登记表", APPROVAL, "驻村领导、驻村干部和村干部签字的清理核实登记表（三人签齐后系统自动归档）"),
     ("低保证", APPROVAL, "低保证复印件"),
     ("决定通知书送达回证", APPROVAL, "不予纳入、停发、减发决定通知书的送达回证（签收）扫描件"),
     ("其他", ROUTINE, "其他材料"),
@@ -42,9 +43,10 @@ REQUIREMENTS: dict[str, dict[str, list[str]]] = {
     },
     "复核": {
         "受理": ["诚信承诺书", "家庭经济状况核对授权书"],
-        "入户调查": ["入户调查表", "清理核实登记表"],
+        "入户调查": ["入户调查表"],
         "民主评议": ["民主评议记录"],
-        "镇审核": ["镇审核意见", "公示照片"],
+        # The 登记表 is handed in with the case (the third signature files it): due at 镇审核.
+        "镇审核": ["镇审核意见", "公示照片", "清理核实登记表"],
         "区审批": ["区审批表"],
     },
     "定期核查": {

@@ -340,7 +340,7 @@ class ApplicationForm(StyledForm):
         self.fields["campaign"].queryset = Campaign.objects.filter(launched_at__isnull=False).order_by("-scope_date")
 
 
-UNSIGNED_CHOICES = [("", "不限"), ("1", "登记表未签齐"), ("me", "登记表待我签字")]
+UNSIGNED_CHOICES = [("", "不限"), ("1", "公示期满，待签字上交"), ("me", "登记表待我签字")]
 
 
 class CaseFilterForm(StyledForm):

@@ -52,6 +52,7 @@ class NextStep:
     who: str
     people: list[str] = field(default_factory=list)
     refusal: str | None = None  # why this user cannot take it
+    state: str = ""  # 公示期满，待签字上交 while the 登记表 waits for its signatures
     missing: list[Missing] = field(default_factory=list)
     route: list[str] = field(default_factory=list)  # what follows, in order
 
@@ -65,12 +66,21 @@ def _name(user) -> str:
 
 
 def _advancing(case: Case) -> tuple[str, workflow.Transition] | None:
+    """The stage's forward transition: the one its form completes, else (民主评议 once the
+    appraisal's result is submitted) the hand-over without a record, 上交民政办."""
     record = workflow.STAGE_RECORDS.get(case.status)
+    found = []
     for (status, action), transition in workflow.TRANSITIONS.items():
-        applies = all(workflow.CONDITIONS[name](case) for name in transition.when)
-        if status == case.status and transition.record and transition.record == record and applies:
-            return action, transition
-    return None
+        if status != case.status or action in (workflow.RETURN, workflow.TERMINATE):
+            continue
+        if not all(workflow.CONDITIONS[name](case) for name in transition.when):
+            continue
+        if transition.record == record or transition.record is None:
+            found.append((transition.record is None, action, transition))
+    if not found:
+        return None
+    _, action, transition = min(found, key=lambda row: row[0])
+    return action, transition
 
 
 def _people(case: Case, transition: workflow.Transition) -> list[str]:
@@ -153,6 +163,10 @@ def next_step(*, case: Case, user: AbstractBaseUser) -> NextStep | None:
         refusal=workflow.actor_refusal(case=case, transition=transition, user=user),
         route=_route(case)[1:],
     )
+    if action == "submit" and case.registration_required:
+        step.state = workflow.signing_state(case=case)
+        if step.state:
+            step.label = "清理核实登记表三人签字，上交民政办（第三人签字后自动上交）"
     guards, requirements = workflow.transition_blockers(case=case, action=action, by=user)
     for reason in guards:
         text = f"{reason}{getattr(reason, 'detail', '')}"
@@ -163,6 +177,9 @@ def next_step(*, case: Case, user: AbstractBaseUser) -> NextStep | None:
         if name == "registration_signed":
             gaps = signature_gaps(case)
             message = f"清理核实登记表还缺 {len(gaps)} 个签字：{'、'.join(gaps)}。三人须各自登录本人账号签字。"
+            blockers = workflow.signing_blockers(case=case)
+            if blockers:
+                message = f"{blockers[0]}届时还缺 {len(gaps)} 个签字：{'、'.join(gaps)}。"
         supplied = name in FORM_SUPPLIES or (name == "flags_disposed" and case.status == Status.INVESTIGATION)
         if supplied and name == "flags_disposed":
             anchor, link = "#investigation-flags", "在入户调查表中逐条作出结论"

@@ -14,6 +14,7 @@ from households.selectors import households_visible_to
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from kanjia.worklists import WorkItem
+from review.cases.workflow import AWAITING_SIGNATURES
 from review.models import Campaign, Case, CaseStep, Outcome, Status, TeamMembership
 from review.models.cases import FINAL_STATUSES
 
@@ -201,6 +202,20 @@ def case_work_items(*, user: User) -> list[WorkItem]:
                 order=STAGE_INDEX.get(row["status"], 0) * 10,
             )
         )
+    if roles.has_role(user, roles.VILLAGE_TEAM) and not roles.is_read_only(user):
+        teams = TeamMembership.objects.filter(user=user).values("team_id")
+        waiting = awaiting_signatures(cases_visible_to(user=user).filter(team_id__in=teams))
+        for row in waiting.values("household__village_id", "household__village__name").annotate(n=Count("pk")):
+            items.append(
+                WorkItem(
+                    section="案件办理",
+                    action=AWAITING_SIGNATURES,
+                    village=row["household__village__name"],
+                    count=row["n"],
+                    url=case_list_url(village=row["household__village_id"], unsigned=1),
+                    order=STAGE_INDEX[Status.APPRAISAL] * 10 + 4,
+                )
+            )
     for row in (
         registrations_to_sign(user=user)
         .values("household__village_id", "household__village__name")
@@ -219,10 +234,35 @@ def case_work_items(*, user: User) -> list[WorkItem]:
     return items
 
 
-# Which stage a 登记表 is signed in: after the appraisal, or after the investigation where none is held.
-SIGNING_Q = Q(status=Status.APPRAISAL, appraisal__isnull=False) | Q(
+# Which stage a 登记表 is signed in: after the appraisal's result is submitted (and, where
+# 第一榜 applies, the round has closed: `register_signing_filter`), or after the investigation
+# where no appraisal is held.
+SIGNING_Q = Q(status=Status.APPRAISAL, appraisal__completed_at__isnull=False) | Q(
     status=Status.INVESTIGATION, campaign__appraisal_required=False, investigation__isnull=False
 )
+# filter(cases) -> those of `cases` whose 登记表 a later app lets be signed now (publicity:
+# 第一榜 closed with the case passed). review can't read publicity itself.
+SigningFilter = Callable[[QuerySet[Case]], QuerySet[Case]]
+_signing_filters: list[SigningFilter] = []
+
+
+def register_signing_filter(apply: SigningFilter) -> SigningFilter:
+    if apply not in _signing_filters:
+        _signing_filters.append(apply)
+    return apply
+
+
+def signable(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Those of `cases` whose 登记表 may be signed now (the stage, and every registered filter)."""
+    cases = cases.filter(SIGNING_Q, registration__isnull=False)
+    for apply in _signing_filters:
+        cases = cases.filter(pk__in=apply(Case.objects.filter(SIGNING_Q)).values("pk"))
+    return cases
+
+
+def awaiting_signatures(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """公示期满，待签字上交: the 登记表 may be signed now and still lacks a signature."""
+    return signable(cases).filter(_unsigned_q())
 
 
 def _unsigned_q() -> Q:
@@ -247,7 +287,7 @@ def registrations_to_sign(*, user: User) -> QuerySet[Case]:
         slot = slots.get(role)
         if slot:
             mine |= Q(team_id=team_id, **{f"registration__{slot}_signed_by__isnull": True})
-    return cases_visible_to(user=user).filter(SIGNING_Q, mine, registration__isnull=False)
+    return signable(cases_visible_to(user=user)).filter(mine)
 
 
 # Filters the case list offers that later apps answer (review can't import them):
@@ -287,7 +327,7 @@ def cases_filtered(*, user: User, filters: dict) -> QuerySet[Case]:
     if filters.get("unsigned") == "me":
         cases = cases.filter(pk__in=registrations_to_sign(user=user).values("pk"))
     elif filters.get("unsigned"):
-        cases = cases.filter(SIGNING_Q, _unsigned_q(), registration__isnull=False)
+        cases = cases.filter(pk__in=awaiting_signatures(Case.objects.all()).values("pk"))
     if filters.get("mine"):
         cases = cases.filter(pk__in=worklist(user=user).values("pk"))
     for name, (_label, apply) in _case_filters.items():

@@ -18,6 +18,7 @@ from kanjia.printing import printed_pdf
 from kanjia.worklists import work_items
 from review.cases import amounts, workflow
 from review.cases import campaigns as campaign_services
+from review.cases import registration as printed_registration
 from review.cases.forms import ApplicationForm, CampaignForm, CaseFilterForm, ReasonForm, ReturnForm, stage_form
 from review.cases.nextstep import next_step
 from review.cases.selectors import (
@@ -215,6 +216,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         .first()
     )
     my_role = TeamMembership.objects.filter(team_id=case.team_id, user=request.user).values_list("role", flat=True)
+    signing_blockers = workflow.signing_blockers(case=case) if registration is not None else []
     return_transition = others.get(RETURN)
     if return_transition and return_form is None:
         return_form = ReturnForm(targets=workflow.return_targets(case=case, transition=return_transition))
@@ -233,7 +235,16 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "reason_form": (reason_form or ReasonForm()) if TERMINATE in others else None,
         "records": {n: _record(case, n) for n in workflow.RECORD_MODELS},
         "registration": registration,
-        "can_sign": _can_sign(case, registration, next(iter(my_role), None)),
+        "can_sign": _can_sign(case, registration, next(iter(my_role), None), signing_blockers),
+        "signing_blockers": signing_blockers if registration and case.is_open else [],
+        "signing_state": step.state if step is not None else "",
+        # 上交民政办 again, after a third signature whose hand-over the pipeline refused.
+        "can_hand_over": step is not None
+        and step.action == "submit"
+        and not step.blocked
+        and "submit" in others
+        and registration is not None
+        and registration.fully_signed,
         "overdue": Case.objects.filter(pk=case.pk).filter(overdue_q()).exists(),
         "objection_badge": objection_badge(case=case),
         "refusal": None if (advancing or others) else workflow.refusal_reason(case=case, user=request.user),
@@ -249,17 +260,15 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
     return render(request, "review/cases/detail.html", context)
 
 
-def _can_sign(case: Case, registration: RegistrationForm | None, role: str | None) -> str | None:
-    """The team role the user would sign in, when a signature of theirs is still missing."""
-    if registration is None or role is None or not case.is_open:
+def _can_sign(case: Case, registration: RegistrationForm | None, role: str | None, blockers: list[str]) -> str | None:
+    """The team role the user would sign in, when a signature of theirs is still missing and
+    the 登记表 may be signed now (`blockers` empty; otherwise the 下一步 panel says why)."""
+    if registration is None or role is None or not case.is_open or blockers:
         return None
     slot = workflow.SIGNATURE_SLOTS[role]
     if getattr(registration, f"{slot}_signed_by_id") is not None:
         return None
-    ready = case.status == workflow.S.APPRAISAL or (
-        case.status == workflow.S.INVESTIGATION and not case.appraisal_required
-    )
-    return role if ready else None
+    return role
 
 
 @login_required
@@ -331,13 +340,21 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     try:
-        workflow.registration_sign(case=case, by=request.user)
+        signed = workflow.registration_sign(case=case, by=request.user)
     except TransitionError as exc:
         if isinstance(exc, PermissionDenied):
             raise
         messages.error(request, exc.text)
     else:
         messages.success(request, "已在清理核实登记表上签字。")
+        for note in signed.notes:
+            messages.info(request, note)
+        if signed.submitted:
+            messages.success(request, f"三人已签齐，登记表已上交民政办，本案进入“{signed.case.status}”环节。")
+        elif signed.refusal:
+            messages.warning(
+                request, f"三人已签齐，签字有效；但暂未能上交民政办：{signed.refusal} 处理后请按“上交民政办”。"
+            )
     return redirect("review:case_detail", pk=case.pk)
 
 
@@ -345,27 +362,15 @@ def case_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def registration_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
-    form = (
-        RegistrationForm.objects.filter(case=case)
-        .select_related("leader_signed_by", "cadre_signed_by", "village_cadre_signed_by")
-        .first()
-    )
-    if form is None:
+    if not RegistrationForm.objects.filter(case=case).exists():
         raise Http404("本案尚未生成清理核实登记表。")
-    household = case.household
-    context = {
-        "case": case,
-        "household": household,
-        "members": [(m, mask(m.id_number)) for m in household.members.all()],
-        "form": form,
-        "printed_at": timezone.localtime(),
-    }
+    context = printed_registration.registration_context(case=case)
     return printed_pdf(
         request=request,
-        template="review/cases/registration_pdf.html",
+        template=printed_registration.TEMPLATE,
         context=context,
-        obj=form,
-        village_id=household.village_id,
+        obj=context["form"],
+        village_id=case.household.village_id,
         detail=f"清理核实登记表 案件#{case.pk}",
         filename=f"registration-{case.pk}.pdf",
     )

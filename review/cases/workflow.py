@@ -68,11 +68,15 @@ __all__ = [
     "case_advance",
     "case_notices",
     "investigation_visit_save",
+    "on_registration_signed",
     "recusal_reason",
     "register_case_notice",
     "register_guard",
     "register_recusal_check",
+    "register_signing_gate",
     "registration_sign",
+    "signing_blockers",
+    "signing_state",
     "stage_save",
 ]
 
@@ -189,13 +193,24 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         requires=("investigation", "flags_disposed", "registration_signed"),
         when=("appraisal_skipped",),
     ),
-    (S.APPRAISAL, "submit"): Transition(
-        to=S.TOWN_REVIEW,
-        label="提交民政办审核",
+    # 民主评议 in two steps (the seed's order): the team submits the appraisal's result, which
+    # lists it for 第一榜; after the round has closed the three sign the 登记表, and the third
+    # signature hands it in (`registration_sign` takes "submit"; "上交民政办" retries it).
+    (S.APPRAISAL, "appraise"): Transition(
+        to=S.APPRAISAL,
+        label="提交评议结果（列入第一榜公示）",
         roles=TEAM_WORK,
         team_scoped=True,
         record="appraisal",
-        requires=("investigation", "appraisal", "registration_signed"),
+        requires=("investigation", "appraisal"),
+        when=("appraisal_draft",),
+    ),
+    (S.APPRAISAL, "submit"): Transition(
+        to=S.TOWN_REVIEW,
+        label="上交民政办",
+        roles=TEAM_WORK,
+        team_scoped=True,
+        requires=("investigation", "appraisal_submitted", "registration_signed"),
     ),
     (S.TOWN_REVIEW, "town_review"): Transition(
         to=S.DISTRICT_APPROVAL,
@@ -274,9 +289,16 @@ STAGE_PHASE = {
     S.DISTRICT_APPROVAL: CampaignPhase.Kind.APPROVE,
 }
 
+
+def appraisal_submitted(case: Case) -> bool:
+    """The team has submitted the appraisal's result (listed for 第一榜), not only saved it."""
+    return Appraisal.objects.filter(case=case, completed_at__isnull=False).exists()
+
+
 CONDITIONS: dict[str, Callable[[Case], bool]] = {
     "appraisal_required": lambda case: case.appraisal_required,
     "appraisal_skipped": lambda case: not case.appraisal_required,
+    "appraisal_draft": lambda case: not appraisal_submitted(case),
 }
 
 
@@ -460,6 +482,12 @@ def _req_appraisal(case: Case, data: dict) -> list[str]:
     return []
 
 
+def _req_appraisal_submitted(case: Case, data: dict) -> list[str]:
+    if appraisal_submitted(case):
+        return []
+    return ["请先提交评议结果（列入第一榜公示）。"]
+
+
 def _req_registration_signed(case: Case, data: dict) -> list[str]:
     if not case.registration_required:
         return []
@@ -492,6 +520,7 @@ REQUIREMENTS: dict[str, Callable[[Case, dict], list[str]]] = {
     "investigation": _req_investigation,
     "flags_disposed": _req_flags_disposed,
     "appraisal": _req_appraisal,
+    "appraisal_submitted": _req_appraisal_submitted,
     "registration_signed": _req_registration_signed,
     "town_review": _req_town_review,
     "district_approval": _req_district_approval,
@@ -1120,6 +1149,8 @@ def stage_save(*, case: Case, by: AbstractBaseUser, data: dict) -> Case:
             None,
         )
         if transition is None:
+            if name == "appraisal":
+                raise TransitionInvalid("评议结果已提交（列入第一榜公示），不能再修改；须修改的，请先退回。")
             raise TransitionInvalid(f"本案当前处于“{case.status}”环节，没有可填写的记录。")
         _check_actor(case, transition, by)
         WRITERS[name](case=case, data=data, by=by)
@@ -1157,22 +1188,97 @@ SIGNATURE_SLOTS = {
 }
 
 
-def registration_sign(*, case: Case, by: AbstractBaseUser) -> RegistrationForm:
-    """Sign the 清理核实登记表 in the signer's team role (驻村领导, 驻村干部 or 村干部)."""
+# gate(*, case) -> Reason | None: why the 登记表 may not be signed yet (publicity: 第一榜 not yet closed).
+SigningGate = Callable[..., str | None]
+_signing_gates: list[SigningGate] = []
+# listener(*, case, form, by) -> str | None: the 登记表 has its third signature (archives files it).
+SignedListener = Callable[..., str | None]
+_signed_listeners: list[SignedListener] = []
+
+
+def register_signing_gate(gate: SigningGate) -> SigningGate:
+    if gate not in _signing_gates:
+        _signing_gates.append(gate)
+    return gate
+
+
+def on_registration_signed(listener: SignedListener) -> SignedListener:
+    """Register a listener for the third signature (idempotent; usable as a decorator)."""
+    if listener not in _signed_listeners:
+        _signed_listeners.append(listener)
+    return listener
+
+
+NOT_READY_APPRAISAL = "清理核实登记表须在提交评议结果、第一榜公示期满结束后签字。"
+NOT_READY_INVESTIGATION = "清理核实登记表须在入户调查记录填写后签字。"
+
+
+def signing_blockers(*, case: Case) -> list[str]:
+    """Why nobody may sign the case's 登记表 now (empty: it may be signed). The seed's order:
+    where an appraisal is held, after its result is submitted and 第一榜 has closed with the
+    case passed; where none is held, after the investigation is recorded."""
+    if not case.registration_required or not case.is_open:
+        return ["本案不需要签署清理核实登记表。"] if case.is_open else [f"本案已{case.status}。"]
+    if case.status == S.APPRAISAL:
+        if not appraisal_submitted(case):
+            return [NOT_READY_APPRAISAL]
+    elif case.status == S.INVESTIGATION and not case.appraisal_required:
+        if not Investigation.objects.filter(case=case).exists():
+            return [NOT_READY_INVESTIGATION]
+    else:
+        return [NOT_READY_APPRAISAL if case.appraisal_required else NOT_READY_INVESTIGATION]
+    if not RegistrationForm.objects.filter(case=case).exists():
+        return [NOT_READY_INVESTIGATION]
+    return [reason for gate in _signing_gates if (reason := gate(case=case))]
+
+
+AWAITING_SIGNATURES = "公示期满，待签字上交"
+AWAITING_SIGNATURES_NO_APPRAISAL = "入户调查已完成，待签字上交"
+
+
+def signing_state(*, case: Case) -> str:
+    """公示期满，待签字上交 (or, without an appraisal, 入户调查已完成，待签字上交) while the 登记表
+    may be signed and still lacks a signature; "" otherwise."""
+    if signing_blockers(case=case):
+        return ""
+    form = RegistrationForm.objects.filter(case=case).first()
+    if form is None or form.fully_signed:
+        return ""
+    return AWAITING_SIGNATURES if case.status == S.APPRAISAL else AWAITING_SIGNATURES_NO_APPRAISAL
+
+
+@dataclass
+class Signed:
+    """A signature given; on the third, what happened to the hand-over (上交民政办)."""
+
+    form: RegistrationForm
+    case: Case
+    submitted: bool = False
+    refusal: str = ""  # why the hand-over did not go through (the signature stands)
+    notes: list[str] = field(default_factory=list)  # the listeners' notes (archives: filed in the bag)
+
+
+def registration_sign(*, case: Case, by: AbstractBaseUser) -> Signed:
+    """Sign the 清理核实登记表 in the signer's team role (驻村领导, 驻村干部 or 村干部).
+
+    The third signature is the hand-over of the seed: the listeners run (archives files
+    the signed form in the household's bag) and the case is submitted to 镇审核 as the
+    third signer. If the pipeline refuses that move, the signature still stands and the
+    reason is returned (the 下一步 panel offers "上交民政办" again).
+    """
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
-        ready = (case.status == S.APPRAISAL and Appraisal.objects.filter(case=case).exists()) or (
-            case.status == S.INVESTIGATION
-            and not case.appraisal_required
-            and Investigation.objects.filter(case=case).exists()
-        )
-        form = RegistrationForm.objects.filter(case=case).first()
-        if not case.registration_required or form is None or not ready:
-            raise TransitionInvalid("清理核实登记表须在入户调查和民主评议记录完成后签字。")
+        # Who first (403 for anyone outside the team, whatever the stage), then when.
         membership = TeamMembership.objects.filter(team_id=case.team_id, user=by).first()
         if membership is None:
             raise TransitionForbidden("只有本案清理小组的驻村领导、驻村干部和村干部可以签字。")
-        _check_actor(case, TRANSITIONS[(case.status, "submit")], by)
+        hand_over = TRANSITIONS.get((case.status, "submit"))
+        if hand_over is not None:
+            _check_actor(case, hand_over, by)
+        blockers = signing_blockers(case=case)
+        if blockers:
+            raise TransitionInvalid(blockers[0])
+        form = RegistrationForm.objects.select_for_update().get(case=case)
         slot = SIGNATURE_SLOTS[membership.role]
         signed_by = getattr(form, f"{slot}_signed_by_id")
         if signed_by == by.pk:
@@ -1182,7 +1288,16 @@ def registration_sign(*, case: Case, by: AbstractBaseUser) -> RegistrationForm:
         setattr(form, f"{slot}_signed_by", by)
         setattr(form, f"{slot}_signed_at", timezone.now())
         _save(form, by)
-    return form
+        result = Signed(form=form, case=case)
+        if form.fully_signed:
+            result.notes = [note for listener in _signed_listeners if (note := listener(case=case, form=form, by=by))]
+            try:
+                with transaction.atomic():
+                    result.case = case_advance(case=case, action="submit", by=by)
+                    result.submitted = True
+            except TransitionError as exc:
+                result.refusal = exc.text
+    return result
 
 
 def deadline_for_campaign(campaign: Campaign) -> date | None:

@@ -13,7 +13,7 @@ from review.models import Case, Status
 from tests.e2e_helpers import travel_back
 from tests.factories import HouseholdFactory, MemberFactory, VillageGroupFactory
 from tests.review_cases import conftest as pipeline
-from tests.review_cases.conftest import Crew, appraisal_data, drive
+from tests.review_cases.conftest import Crew, appraisal_data, appraise, drive
 
 # The pipeline package's fixtures, shared with this package.
 campaign = pipeline.campaign
@@ -38,14 +38,24 @@ def days_ago(n: int):
     return timezone.localdate() - timedelta(days=n)
 
 
-def at_appraisal(case: Case, crew: Crew, *, sign: bool = True) -> Case:
-    """Drive to 民主评议 with the appraisal record written and (by default) the registration form signed."""
+def at_appraisal(case: Case, crew: Crew, *, submit: bool = True) -> Case:
+    """Drive to 民主评议 with the appraisal saved and (by default) its result submitted (列入第一榜).
+
+    The 登记表 is signed only after 第一榜 has closed (`sign_all`)."""
     with override_settings(PUBLICITY_ENFORCE_ROUNDS=False):
         case = drive(case, Status.APPRAISAL, crew)
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
-    for member in crew.all if sign else []:
-        registration_sign(case=case, by=member)
+    if submit:
+        appraise(case, crew)
     return Case.objects.get(pk=case.pk)
+
+
+def sign_all(case: Case, crew: Crew):
+    """The three signatures; returns the third's result (the hand-over to 镇审核)."""
+    signed = None
+    for member in crew.all:
+        signed = registration_sign(case=case, by=member)
+    return signed
 
 
 def at_stage(case: Case, status: str, crew: Crew, *, town=None, district=None) -> Case:

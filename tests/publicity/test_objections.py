@@ -10,7 +10,7 @@ from publicity import objections, rounds
 from publicity.models import Objection, RoundCase
 from review.cases.workflow import TransitionInvalid, case_advance
 from review.models import Case, CaseStep, Status
-from tests.publicity.conftest import at_appraisal, days_ago, open_round
+from tests.publicity.conftest import at_appraisal, days_ago, open_round, sign_all
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -62,14 +62,16 @@ def test_register_marks_the_case_and_holds_it(round_one, cases, crew, town_offic
     assert case.status == Status.INVESTIGATION
 
 
-def test_round_cannot_close_while_an_objection_is_open(round_one, cases, town_officer):
+def test_round_cannot_close_while_an_objection_is_open(round_one, cases, crew, town_officer):
     objection = register(round_one, cases[0], town_officer)
     with pytest.raises(ValidationError, match="1 件异议尚未处理"):
         rounds.round_close(round=round_one, by=town_officer)
     handle(objection, town_officer)
     summary = rounds.round_close(round=round_one, by=town_officer)
     assert summary.passed == 2 and summary.returned == 0
-    assert Case.objects.get(pk=cases[0].pk).status == Status.TOWN_REVIEW
+    # Passed: the case waits for its 登记表 signatures (公示期满，待签字上交), then goes to 镇审核.
+    assert Case.objects.get(pk=cases[0].pk).status == Status.APPRAISAL
+    assert sign_all(cases[0], crew).case.status == Status.TOWN_REVIEW
     # The case stays marked as questioned: the district must visit it (S21§20).
     assert Case.objects.get(pk=cases[0].pk).has_objection is True
 
@@ -85,7 +87,9 @@ def test_upheld_objection_sends_the_case_back_with_the_objection_as_reason(round
     assert "第一榜公示异议成立" in step.note and objection.content in step.note
     entry = RoundCase.objects.get(round=round_one, case=case)
     assert entry.result == RoundCase.Result.RETURNED
-    assert Case.objects.get(pk=cases[1].pk).status == Status.TOWN_REVIEW
+    other = RoundCase.objects.get(round=round_one, case=cases[1])
+    assert (other.result, other.note) == (RoundCase.Result.PASSED, "公示期满，待签字上交")
+    assert Case.objects.get(pk=cases[1].pk).status == Status.APPRAISAL
 
 
 def test_anonymous_objection_keeps_no_name_or_contact(round_one, cases, town_officer):

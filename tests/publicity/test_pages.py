@@ -148,7 +148,9 @@ def test_register_and_handle_an_objection_then_close(client, round_one, cases, t
     assert response.status_code == 302 and Objection.objects.get().result == "不成立"
     response = client.post(reverse("publicity:round_close", args=[round_one.pk]), follow=True)
     assert "公示已结束" in response.content.decode()
-    assert Case.objects.get(pk=cases[0].pk).status == Status.TOWN_REVIEW
+    # Passed: the case waits at 民主评议 for its 登记表 signatures (公示期满，待签字上交).
+    assert Case.objects.get(pk=cases[0].pk).status == Status.APPRAISAL
+    assert "公示期满，待签字上交" in response.content.decode()
 
 
 def test_inspector_reads_without_forms(client, round_one, inspector):

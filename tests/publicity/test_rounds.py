@@ -10,11 +10,11 @@ from django.utils import timezone
 from publicity import rounds
 from publicity.models import PublicityRound, RoundCase, RoundSetting
 from review.cases import campaigns
-from review.cases.workflow import TransitionInvalid, case_advance
+from review.cases.workflow import TransitionInvalid, case_advance, registration_sign, signing_state, stage_save
 from review.models import Case, CaseStep, Status
 from tests.factories import HouseholdFactory, MemberFactory
-from tests.publicity.conftest import at_appraisal, at_stage, open_round
-from tests.review_cases.conftest import district_data
+from tests.publicity.conftest import at_appraisal, at_stage, open_round, sign_all
+from tests.review_cases.conftest import appraisal_data, appraise, district_data
 
 pytestmark = pytest.mark.django_db
 S = Status
@@ -110,25 +110,79 @@ def test_close_waits_for_the_end_of_the_period(cases, crew, launched, village_a,
     assert summary.passed == 1
 
 
-def test_closing_round_one_submits_its_cases_to_town_review(cases, crew, launched, village_a, town_officer):
-    first, second = at_appraisal(cases[0], crew), at_appraisal(cases[1], crew, sign=False)
-    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
-    summary = rounds.round_close(round=opened, by=town_officer)
-    assert Case.objects.get(pk=first.pk).status == S.TOWN_REVIEW
-    # The registration form is unsigned: the case waits at 民主评议, with the reason noted.
-    assert Case.objects.get(pk=second.pk).status == S.APPRAISAL
-    entries = {e.case_id: e for e in RoundCase.objects.filter(round=opened)}
-    assert entries[first.pk].result == RoundCase.Result.PASSED
-    assert entries[second.pk].result == RoundCase.Result.HELD
-    assert "登记表" in entries[second.pk].note and summary.held and summary.passed == 1
-    step = CaseStep.objects.filter(case=first).latest("at")
-    assert (step.action, step.actor) == ("submit", town_officer)
-    # The round is over: the team may now submit the held case themselves.
-    from tests.review_cases.conftest import registration_sign
+def test_a_saved_appraisal_is_not_listed_for_round_one_until_its_result_is_submitted(
+    cases, crew, launched, village_a, town_officer
+):
+    draft = at_appraisal(cases[0], crew, submit=False)
+    submitted = at_appraisal(cases[1], crew)
+    listed = set(rounds.eligible_cases(campaign=launched, village=village_a, number=1).values_list("pk", flat=True))
+    assert listed == {submitted.pk}
+    assert draft.status == submitted.status == S.APPRAISAL
+    # Submitting the result lists it; the saved appraisal can no longer be edited (退回 reopens it).
+    appraise(draft, crew)
+    listed = set(rounds.eligible_cases(campaign=launched, village=village_a, number=1).values_list("pk", flat=True))
+    assert listed == {draft.pk, submitted.pk}
+    with pytest.raises(TransitionInvalid, match="评议结果已提交"):
+        stage_save(case=draft, by=crew.cadre, data=appraisal_data())
 
-    for member in crew.all:
-        registration_sign(case=second, by=member)
-    assert case_advance(case=second, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
+
+def test_closing_round_one_waits_for_the_signatures_and_the_third_submits(
+    cases, crew, launched, village_a, town_officer
+):
+    case = at_appraisal(cases[0], crew)
+    # Before the round has closed, nobody signs.
+    with pytest.raises(TransitionInvalid, match="第一榜公示期满、公示结束后签字"):
+        registration_sign(case=case, by=crew.leader)
+    opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
+    with pytest.raises(TransitionInvalid, match="第一榜公示期满、公示结束后签字"):
+        registration_sign(case=case, by=crew.leader)
+    summary = rounds.round_close(round=opened, by=town_officer)
+    # Closing no longer tries to push the case on: it waits, 公示期满，待签字上交.
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == S.APPRAISAL and summary.passed == 1 and summary.held == []
+    entry = RoundCase.objects.get(round=opened, case=case)
+    assert (entry.result, entry.note) == (RoundCase.Result.PASSED, "公示期满，待签字上交")
+    assert not CaseStep.objects.filter(case=case, action="submit").exists()
+    assert signing_state(case=case) == "公示期满，待签字上交"
+    first = registration_sign(case=case, by=crew.leader)
+    assert not first.submitted and Case.objects.get(pk=case.pk).status == S.APPRAISAL
+    registration_sign(case=case, by=crew.cadre)
+    third = registration_sign(case=case, by=crew.village_cadre)
+    assert third.submitted and third.refusal == ""
+    assert Case.objects.get(pk=case.pk).status == S.TOWN_REVIEW
+    step = CaseStep.objects.filter(case=case).latest("at", "id")
+    assert (step.action, step.actor, step.to_status) == ("submit", crew.village_cadre, S.TOWN_REVIEW)
+
+
+def test_a_refused_hand_over_keeps_the_signature_and_can_be_retried(
+    cases, crew, launched, village_a, town_officer, settings
+):
+    case = at_appraisal(cases[0], crew)
+    rounds.round_close(
+        round=open_round(campaign=launched, village=village_a, number=1, by=town_officer), by=town_officer
+    )
+    # Another reason the pipeline refuses the move: an open objection to the case (a row, as a
+    # late objection the office records would leave it).
+    from publicity.models import Objection
+
+    registration_sign(case=case, by=crew.leader)
+    registration_sign(case=case, by=crew.cadre)
+    round_1 = PublicityRound.objects.get(number=1, village=village_a)
+    objection = Objection.objects.create(
+        round=round_1,
+        case=case,
+        received_on=timezone.localdate(),
+        channel=Objection.Channel.VISIT,
+        content="有车",
+        anonymous=True,
+        registered_by=town_officer,
+    )
+    third = registration_sign(case=case, by=crew.village_cadre)
+    assert not third.submitted and "异议" in third.refusal
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == S.APPRAISAL and case.registration.fully_signed
+    objection.delete()
+    assert case_advance(case=case, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
 
 
 def test_submit_waits_for_round_one(cases, crew, launched, village_a, town_officer):
@@ -167,9 +221,14 @@ def test_a_returned_case_is_publicised_again(cases, crew, launched, village_a, t
     case = at_appraisal(cases[0], crew)
     opened = open_round(campaign=launched, village=village_a, number=1, by=town_officer)
     rounds.round_close(round=opened, by=town_officer)
-    case = Case.objects.get(pk=case.pk)
+    case = sign_all(case, crew).case
+    assert case.status == S.TOWN_REVIEW
     case = case_advance(case=case, action="return", by=town_officer, data={"target": S.APPRAISAL}, note="补充评议")
     assert rounds.has_passed(case=case, number=1) is False
+    # 退回 reopens the appraisal: its result is submitted again before it is listed again.
+    assert not rounds.eligible_cases(campaign=launched, village=village_a, number=1).filter(pk=case.pk).exists()
+    assert not case.registration.fully_signed
+    case = appraise(case, crew)
     assert case.pk in set(
         rounds.eligible_cases(campaign=launched, village=village_a, number=1).values_list("pk", flat=True)
     )
@@ -180,7 +239,7 @@ def test_a_returned_case_is_publicised_again(cases, crew, launched, village_a, t
 def test_gates_can_be_switched_off_for_other_apps_tests(cases, crew):
     case = at_appraisal(cases[0], crew)
     with override_settings(PUBLICITY_ENFORCE_ROUNDS=False):
-        assert case_advance(case=case, action="submit", by=crew.cadre).status == S.TOWN_REVIEW
+        assert sign_all(case, crew).case.status == S.TOWN_REVIEW
 
 
 def test_close_query_count_is_flat(cases, crew, launched, village_a, town_officer, django_assert_max_num_queries):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from households.models import ReviewFlag
 from kanjia import roles
 from review.cases import campaigns
-from review.cases.workflow import case_advance, registration_sign, stage_save
-from review.models import Case, EconomicCheck, ReviewTeam, Status, TeamMembership
+from review.cases.workflow import case_advance, registration_sign
+from review.models import Appraisal, Case, EconomicCheck, ReviewTeam, Status, TeamMembership
 from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory
@@ -158,6 +158,13 @@ def second_district_officer(db) -> User:
     return make_user("district_2", roles.DISTRICT, full_name="区局二")
 
 
+def appraise(case: Case, crew: Crew, **over) -> Case:
+    """Save the appraisal and submit its result (列入第一榜公示): the case stays at 民主评议."""
+    if not Appraisal.objects.filter(case=case, completed_at__isnull=False).exists():
+        case = case_advance(case=case, action="appraise", by=crew.cadre, data=appraisal_data(**over))
+    return case
+
+
 def drive(case: Case, to: str, crew: Crew, *, town=None, district=None) -> Case:
     """Advance `case` with valid data until it reaches status `to`."""
     order = [Status.ACCEPTANCE, Status.INVESTIGATION, Status.APPRAISAL, Status.TOWN_REVIEW, Status.DISTRICT_APPROVAL]
@@ -172,10 +179,15 @@ def drive(case: Case, to: str, crew: Crew, *, town=None, district=None) -> Case:
             data = investigation_data([crew.cadre, crew.village_cadre], recommended_outcome=outcome)
             case = case_advance(case=case, action="investigate", by=crew.cadre, data=data)
         elif status == Status.APPRAISAL:
-            stage_save(case=case, by=crew.cadre, data=appraisal_data())
-            for member in crew.all if case.registration_required else []:
-                registration_sign(case=case, by=member)
-            case = case_advance(case=case, action="submit", by=crew.cadre)
+            case = appraise(case, crew)
+            if case.registration_required:
+                # The third signature hands the 登记表 in (submits to 镇审核).
+                for member in crew.all:
+                    signed = registration_sign(case=case, by=member)
+                assert signed.submitted, signed.refusal
+                case = signed.case
+            else:
+                case = case_advance(case=case, action="submit", by=crew.cadre)
         elif status == Status.TOWN_REVIEW:
             data = town_data(proposed_outcome=outcome, proposed_amount=amount)
             case = case_advance(case=case, action="town_review", by=town, data=data)

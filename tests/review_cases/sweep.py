@@ -47,6 +47,35 @@ def case(w) -> dict:
     return {"pk": make_case(w).pk}
 
 
+def signable_case(w) -> dict:
+    """Another re-check case of village B at 民主评议 whose appraisal's result is submitted: its
+    清理核实登记表 may be signed (the publicity gates are off in the sweep)."""
+    from tests.factories import HouseholdFactory
+
+    found = Case.objects.filter(household__village=w.village_b, household__head_name="乙村签字户").first()
+    if found is not None:
+        return {"pk": found.pk}
+    household = HouseholdFactory(village=w.village_b, head_name="乙村签字户")
+    case = Case.objects.create(
+        household=household, campaign=make_campaign(w), kind=Case.Kind.RECHECK, team=w.team_b, status=Status.APPRAISAL
+    )
+    Appraisal.objects.create(
+        case=case,
+        held_on=timezone.localdate(),
+        place="乙村村委会",
+        chair="乙村书记",
+        village_committee=1,
+        villager_reps=6,
+        votes_agree=7,
+        minutes="经评议，同意维持。",
+        result=Appraisal.Result.AGREE,
+        updated_by=w.team_member_b,
+        completed_at=timezone.now(),
+    )
+    RegistrationForm.objects.create(case=case, findings="情况属实。", recommended_outcome=Outcome.KEEP)
+    return {"pk": case.pk}
+
+
 def appraisal_stage(w) -> dict:
     return {"pk": make_case(w).pk, "stage": "appraisal"}
 

@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 START = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 SOURCES = ["养老保险", "失业保险", "住房公积金", "车辆", "不动产", "工商", "税务", "其他"]
 # The documents the town office files before forwarding (公示照片 comes from the posting photo).
-DOCUMENTS = ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "清理核实登记表", "民主评议记录", "镇审核意见"]
+# The signed 清理核实登记表 is filed by the system on the third signature.
+DOCUMENTS = ["诚信承诺书", "家庭经济状况核对授权书", "入户调查表", "民主评议记录", "镇审核意见"]
 
 
 class Walk:
@@ -148,7 +149,8 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
         assert status() == Status.APPRAISAL
         walk.end()
 
-        # 3. 民主评议: saved; the panel announces round 1 and the three signatures; no submit button.
+        # 3. 民主评议: its result submitted (列入第一榜公示); the panel announces round 1 and then the
+        # three signatures; neither a sign nor a submit button yet.
         walk.begin("appraise", world.cadre)
         walk.work("待民主评议")
         walk.open_case(case)
@@ -160,11 +162,11 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
             p.fill(f"#id_{field}", str(value))
         p.fill("#id_minutes", "经评议，同意维持。")
         p.select_option("#id_result", "同意")
-        p.click("button[value='save']")
-        p.wait_for_load_state()
+        walk.press("appraise")
         said = p.get_by_test_id("next-missing").inner_text()
         assert "尚未列入第一榜公示" in said and "还缺 3 个签字" in said
         assert p.locator("button[data-action='submit']").count() == 0
+        assert p.locator("button[data-action='sign']").count() == 0
         walk.end()
 
         # 4. 第一榜: the town office prepares, publishes and records the posting (photo to the bag).
@@ -184,7 +186,7 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
 
         clock.shift(timedelta(days=8))
 
-        # 5. 第一榜 closes; the 登记表 is not signed yet, so the case waits at 民主评议.
+        # 5. 第一榜 closes; the case waits at 民主评议 for the 登记表 signatures (公示期满，待签字上交).
         def close(number_words: str) -> None:
             walk.work(f"{number_words}公示期满待结束")
             walk.follow(p.get_by_test_id("close-round"))
@@ -195,24 +197,20 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
         assert status() == Status.APPRAISAL
         walk.end()
 
-        # 6–8. The three signatures, each from its own account.
+        # 6–8. The three signatures, each from its own account; the third hands the 登记表 in (镇审核).
         for who, name in ((world.leader, "sign-leader"), (world.cadre, "sign-cadre"), (world.village_cadre, "sign-vc")):
             walk.begin(name, who)
+            assert "公示期满，待签字上交" in p.get_by_test_id("work-items").inner_text()
             walk.work("清理核实登记表待我签字")
             walk.open_case(case)
+            assert p.get_by_test_id("case-substate").inner_text() == "公示期满，待签字上交"
+            assert who.get_full_name() in p.get_by_test_id("next-missing").inner_text()
             walk.press("sign")
             walk.end()
-
-        # 9. The team hands the 登记表 in: the panel now offers 提交民政办审核.
-        walk.begin("submit", world.cadre)
-        walk.work("待民主评议")
-        walk.open_case(case)
-        assert "条件已齐备" in p.get_by_test_id("next-step").inner_text()
-        walk.press("submit")
         assert status() == Status.TOWN_REVIEW
-        walk.end()
+        assert "登记表已上交民政办" in p.content()
 
-        # 10. 镇审核: opinion saved; the panel lists the archive documents; filed from the bag it links to.
+        # 9. 镇审核: opinion saved; the panel lists the archive documents; filed from the bag it links to.
         walk.begin("town-review", town_officer)
         walk.work("待镇审核")
         walk.open_case(case)
@@ -234,20 +232,20 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
         assert Document.objects.filter(household=world.household).count() >= len(DOCUMENTS) + 1
         walk.end()
 
-        # 11. 第二榜.
+        # 10. 第二榜.
         walk.begin("round-2-publish", town_officer)
         publish("第二榜")
         walk.end()
 
         clock.shift(timedelta(days=8))
 
-        # 12. 第二榜 closes: the town's review goes through, the case is at 区审批.
+        # 11. 第二榜 closes: the town's review goes through, the case is at 区审批.
         walk.begin("round-2-close", town_officer)
         close("第二榜")
         assert status() == Status.DISTRICT_APPROVAL
         walk.end()
 
-        # 13. 区审批.
+        # 12. 区审批.
         walk.begin("approve", district_officer)
         walk.work("待区审批")
         walk.open_case(case)
@@ -259,11 +257,11 @@ def test_one_case_from_acceptance_to_done_by_the_people_who_do_each_step(
         assert status() == Status.DONE
         walk.end()
 
-        # 14. 第三榜 (long-term board).
+        # 13. 第三榜 (long-term board).
         walk.begin("round-3-publish", town_officer)
         publish("第三榜")
         walk.end()
 
     walk.save()
     loads = {s["step"]: s["loads"] for s in walk.steps}
-    assert len(loads) == 14 and all(n <= 12 for n in loads.values()), loads
+    assert len(loads) == 13 and all(n <= 12 for n in loads.values()), loads

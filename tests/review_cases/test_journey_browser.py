@@ -77,14 +77,16 @@ def test_whole_case_through_the_pages(
     page.fill("#id_votes_agree", "12")
     page.click("button[value='save']")
     page.wait_for_load_state()
+    # Saved only: a draft, not yet for signing; its result is submitted with its own button.
+    assert page.locator("button[data-action='sign']").count() == 0
+    press("appraise")
     press("sign")
-    # The other two signatures of the 清理核实登记表.
+    # The other two signatures of the 清理核实登记表; the third hands it in to 镇审核.
     for user in (crew.leader, crew.village_cadre):
         login(user)
         open_case()
         press("sign")
     assert page.get_by_test_id("signatures").inner_text().count("未签字") == 0
-    press("submit")
     assert page.get_by_test_id("case-status").inner_text() == Status.TOWN_REVIEW
     page.screenshot(path=os.path.join(screenshot_dir, "case-town-review.png"), full_page=True)
 
@@ -116,7 +118,7 @@ def test_whole_case_through_the_pages(
     assert page.get_by_test_id("case-status").inner_text() == Status.DONE
     assert page.get_by_test_id("case-outcome").inner_text() == "调整"
     assert page.get_by_test_id("household-amount").inner_text() == "420.00 元"
-    assert page.locator("[data-testid='timeline'] li").count() == 5
+    assert page.locator("[data-testid='timeline'] li").count() == 6  # 提交评议结果 is a step of its own
     decided = page.get_by_test_id("district-decided").inner_text()
     assert "420.00" in decided and "按 420 元调整" in decided
     assert "470.00" in page.get_by_test_id("district-computed").inner_text()
@@ -128,4 +130,4 @@ def test_whole_case_through_the_pages(
     household.refresh_from_db()
     assert (household.status, household.base_amount) == (Household.Status.ACTIVE, Decimal("420.00"))
     assert Case.objects.get(pk=case.pk).status == Status.DONE
-    assert CaseStep.objects.filter(case=case).count() == 5
+    assert CaseStep.objects.filter(case=case).count() == 6  # with 提交评议结果

@@ -97,11 +97,15 @@ def test_investigation_errors_shown_next_to_fields(client, case, crew):
 
 
 def test_sign_and_print_registration_form(client, case, crew, town_officer):
-    from review.cases.workflow import stage_save
+    from review.cases.workflow import case_advance, stage_save
 
     case = drive(case, Status.APPRAISAL, crew)
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
     client.force_login(crew.leader)
+    page = client.get(reverse("review:case_detail", args=[case.pk])).content.decode()
+    # A saved appraisal is a draft: no signing until its result is submitted.
+    assert "以驻村领导身份签字" not in page and "尚不能签字" in page
+    case_advance(case=case, action="appraise", by=crew.cadre)
     page = client.get(reverse("review:case_detail", args=[case.pk])).content.decode()
     assert "以驻村领导身份签字" in page
     client.post(reverse("review:case_sign", args=[case.pk]))

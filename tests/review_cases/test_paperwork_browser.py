@@ -42,6 +42,7 @@ def test_the_town_office_keeps_its_paperwork(
         assert page.get_by_test_id("calendar-warning").inner_text().startswith(warning[:10])
         page.get_by_test_id("calendar-warning").locator("a").click()
     else:
+        page.click("nav >> text=更多")
         page.click("nav >> text=节假日")
     page.wait_for_load_state()
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from households.flags import dispose_flag, raise_manual_flag
 from households.models import Household, ReviewFlag
@@ -56,6 +57,7 @@ def data_for(case: Case, action: str, crew) -> tuple[dict | None, str]:
     return {
         "accept": acceptance_data(),
         "investigate": investigation_data([crew.cadre, crew.village_cadre]),
+        "appraise": appraisal_data(),
         "town_review": town_data(),
         "approve": district_data(),
     }.get(action), ""
@@ -64,9 +66,14 @@ def data_for(case: Case, action: str, crew) -> tuple[dict | None, str]:
 def ready_for(case: Case, action: str, crew) -> None:
     """Put any pre-requisites in place that are not the transition's own data."""
     if case.status == Status.APPRAISAL and action == "submit":
-        stage_save(case=case, by=crew.cadre, data=appraisal_data())
-        for member in crew.all:
-            registration_sign(case=case, by=member)
+        case_advance(case=case, action="appraise", by=crew.cadre, data=appraisal_data())
+        # Two sign here; the third signature would hand the form in itself, so it is put on the
+        # form directly: the state after a hand-over the pipeline refused (retried by "submit").
+        registration_sign(case=case, by=crew.leader)
+        registration_sign(case=case, by=crew.village_cadre)
+        form = RegistrationForm.objects.get(case=case)
+        form.cadre_signed_by, form.cadre_signed_at = crew.cadre, timezone.now()
+        form.save()
 
 
 # --- The table ------------------------------------------------------------------------
@@ -133,9 +140,11 @@ def test_appraisal_skipped_only_when_the_campaign_says_so(household, crew, town_
     stage_save(case=case, by=crew.cadre, data=investigation_data(crew.all[:2]))
     with pytest.raises(TransitionInvalid, match="签字"):
         case_advance(case=case, action="submit", by=crew.cadre)
+    # No appraisal: signed after the investigation; the third signature hands it in.
     for member in crew.all:
-        registration_sign(case=case, by=member)
-    case = case_advance(case=case, action="submit", by=crew.cadre)
+        signed = registration_sign(case=case, by=member)
+    assert signed.submitted
+    case = signed.case
     assert case.status == Status.TOWN_REVIEW
     assert list(case.steps.values_list("to_status", flat=True)) == [Status.INVESTIGATION, Status.TOWN_REVIEW]
     # Returning to 民主评议 is not offered when there is no appraisal.
@@ -240,14 +249,18 @@ def test_appraisal_refuses_invalid_meetings(case, crew, change, field, message):
         stage_save(case=case, by=crew.cadre, data=appraisal_data(**change))
     assert message in refused.value.message_dict[field][0]
     with pytest.raises(TransitionInvalid, match="民主评议记录"):
-        case_advance(case=case, action="submit", by=crew.cadre)
+        case_advance(case=case, action="appraise", by=crew.cadre)
 
 
 def test_registration_form_needs_three_signatures_in_team_roles(case, crew, town_officer):
     case = drive(case, Status.APPRAISAL, crew)
-    with pytest.raises(TransitionInvalid, match="民主评议记录完成后"):
+    with pytest.raises(TransitionInvalid, match="提交评议结果"):
         registration_sign(case=case, by=crew.leader)
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
+    # A saved appraisal is a draft: the form is signed after its result is submitted.
+    with pytest.raises(TransitionInvalid, match="提交评议结果"):
+        registration_sign(case=case, by=crew.leader)
+    case = case_advance(case=case, action="appraise", by=crew.cadre)
     registration_sign(case=case, by=crew.leader)
     registration_sign(case=case, by=crew.cadre)
     with pytest.raises(TransitionInvalid, match="您已签字"):
@@ -256,11 +269,13 @@ def test_registration_form_needs_three_signatures_in_team_roles(case, crew, town
         registration_sign(case=case, by=town_officer)
     with pytest.raises(TransitionInvalid, match="签字"):
         case_advance(case=case, action="submit", by=crew.cadre)
-    registration_sign(case=case, by=crew.village_cadre)
+    signed = registration_sign(case=case, by=crew.village_cadre)
     form = RegistrationForm.objects.get(case=case)
     assert (form.leader_signed_by, form.cadre_signed_by, form.village_cadre_signed_by) == tuple(crew.all)
     assert form.fully_signed and "九类事项均无异常" in form.findings
-    assert case_advance(case=case, action="submit", by=crew.cadre).status == Status.TOWN_REVIEW
+    # The third signature hands the form in (上交民政办): the case is at 镇审核, taken by the third signer.
+    assert signed.submitted and Case.objects.get(pk=case.pk).status == Status.TOWN_REVIEW
+    assert case.steps.get(action="submit").actor == crew.village_cadre
 
 
 def test_district_outcome_data_is_checked(case, crew, town_officer, district_officer):
@@ -374,7 +389,8 @@ def test_return_needs_reason_and_reopens_later_stages(case, crew, town_officer, 
     # The team completes the stages again; the case reaches 办结.
     case = drive(case, Status.DONE, crew, town=town_officer, district=district_officer)
     assert list(case.steps.values_list("action", flat=True)) == [
-        "accept", "investigate", "submit", RETURN, "investigate", "submit", "town_review", "approve",
+        "accept", "investigate", "appraise", "submit", RETURN, "investigate", "appraise", "submit", "town_review",
+        "approve",
     ]  # fmt: skip
 
 
@@ -415,9 +431,7 @@ def test_final_approval_is_all_or_nothing(case, crew, town_officer, district_off
     assert (case.status, household.base_amount) == (Status.DONE, Decimal("420.00"))
 
 
-def test_district_decision_due_within_ten_working_days_over_national_day(
-    crew, village_a, town_officer, monkeypatch
-):
+def test_district_decision_due_within_ten_working_days_over_national_day(crew, village_a, town_officer, monkeypatch):
     from review.cases import workflow
 
     applicant = HouseholdFactory(village=village_a, status=Household.Status.APPLYING)

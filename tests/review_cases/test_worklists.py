@@ -75,10 +75,13 @@ def test_round_one_waits_on_the_town_office_worklist(client, case, crew, town_of
     drive(case, Status.APPRAISAL, crew, town=town_officer)
     client.force_login(town_officer)
     assert "第一榜待生成公示" not in client.get(reverse("dashboard")).content.decode()
-    from review.cases.workflow import stage_save
+    from review.cases.workflow import case_advance, stage_save
     from tests.review_cases.conftest import appraisal_data
 
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
+    # Saved only: not yet for the round.
+    assert "第一榜待生成公示" not in client.get(reverse("dashboard")).content.decode()
+    case_advance(case=case, action="appraise", by=crew.cadre)
     html = client.get(reverse("dashboard")).content.decode()
     assert "第一榜待生成公示" in html
     target = next(u for u in links(html) if u.startswith("/publicity/?"))
