@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 PORT ?= 8000
 
-.PHONY: run test setup setup-test lint check-deploy bench worker clean
+.PHONY: run test setup setup-test lint check-deploy bench loadtest worker clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -51,8 +51,33 @@ check-deploy: setup
 bench: setup-test
 	$(PYTHON) -m bench $(BENCH_ARGS)
 
+## Load test (not in `make test` nor .ci/run): Locust, headless, against gunicorn with production settings
+## (HTTPS=false, 127.0.0.1) on its own PostgreSQL database; adds its figures to docs/benchmarks.md.
+HOUSEHOLDS ?= 100000
+USERS ?= 10
+DURATION ?= 5m
+THINK ?= 1-5
+WORKERS ?= 3
+SEED ?= 2021
+LOADTEST_PORT ?= 8077
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kanjia_load
+LOADTEST_BROKER_URL ?= redis://127.0.0.1:6379/13
+LOADTEST_VENV := .venv-loadtest
+
+# Locust in its own venv: its dependencies (gevent, Flask, requests) never meet the app's pins.
+$(LOADTEST_VENV)/.installed: requirements-loadtest.txt
+	$(PY) -m venv $(LOADTEST_VENV)
+	$(LOADTEST_VENV)/bin/pip install -q -r requirements-loadtest.txt
+	touch $@
+
+loadtest: setup $(LOADTEST_VENV)/.installed
+	$(PYTHON) -m bench.loadtest --households $(HOUSEHOLDS) --users $(USERS) --duration $(DURATION) \
+	  --think $(THINK) --workers $(WORKERS) --seed $(SEED) --port $(LOADTEST_PORT) \
+	  --database-url $(LOADTEST_DATABASE_URL) --broker-url $(LOADTEST_BROKER_URL) \
+	  --locust $(LOADTEST_VENV)/bin/locust --note "$(NOTE)" $(LOADTEST_ARGS)
+
 worker: setup
 	$(BIN)/celery -A kanjia worker -l info
 
 clean:
-	rm -rf $(VENV) staticfiles test-results
+	rm -rf $(VENV) $(LOADTEST_VENV) staticfiles test-results
