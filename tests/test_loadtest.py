@@ -127,6 +127,17 @@ def test_a_failed_login_or_a_refusal_that_is_not_a_404_is_an_error(plan):
     assert leak.check(200, "") == "HTTP 200, expected 404"
 
 
+def test_the_data_step_tops_the_demo_up_and_opens_a_case_per_household_in_care():
+    from households.models import Household
+
+    data = prepare.ensure_data(households=330, seed=9)
+    assert data["households"] == Household.objects.count() == 330  # the demo's 300, then 30 generated
+    in_care = Household.objects.filter(status=Household.Status.ACTIVE).count()
+    assert data["cases"] == Case.objects.count() == in_care > 0
+    again = prepare.ensure_data(households=330, seed=9)  # a second run reuses the data as it is
+    assert (again["households"], again["cases"]) == (330, data["cases"])
+
+
 def test_the_summary_counts_5xx_and_unexpected_4xx_but_not_expected_refusals():
     def sample(name, status, ms, error="", refusal="0", start="100.0"):
         return {"start": start, "name": name, "method": "GET", "status": str(status), "ms": str(ms)} | {

@@ -105,14 +105,12 @@ SYSADMINS = ("sysadmin",)  # kanjia/accounts: the system administrator's pages
 
 
 def _pending_role(w: World) -> dict:
-    """An account outside any team asked for 区民政局 by the sysadmin: the town office confirms (the control).
-
-    (A 清理小组 member cannot be given 区民政局: kanjia.roles.NOT_TEAM_ROLES.)
-    """
+    """Team member B asked for 镇民政办 by the sysadmin (a deciding role: it waits for a second person;
+    区民政局 is refused outright to a team member): the town office confirms (the control)."""
     from kanjia import roles
     from kanjia.accounts.services import role_request
 
-    change = role_request(user=w.extra, role=roles.DISTRICT, change="add", by=w.sysadmin)
+    change = role_request(user=w.team_member_b, role=roles.TOWN_OFFICE, change="add", by=w.sysadmin)
     return {"pk": change.pk, "what": "confirm"}
 
 

@@ -212,7 +212,7 @@ class Document(models.Model):
     stored_name = models.CharField("存储名", max_length=80, unique=True, editable=False)
     content_type = models.CharField("文件类型", max_length=40)
     size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    sha256 = models.CharField("文件校验值(SHA-256)", max_length=64, db_index=True)
     note = models.CharField("备注", max_length=200, blank=True)
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="上传人")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)

@@ -15,7 +15,7 @@ from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from kanjia.worklists import WorkItem
 from review.cases.workflow import AWAITING_SIGNATURES
-from review.models import Campaign, Case, CaseStep, Outcome, Status, TeamMembership
+from review.models import Appraisal, Campaign, Case, CaseStep, Outcome, Status, TeamMembership
 from review.models.cases import FINAL_STATUSES
 
 User = AbstractBaseUser | AnonymousUser
@@ -70,7 +70,10 @@ def worklist(*, user: User) -> QuerySet[Case]:
     team_stages = [Status.ACCEPTANCE, Status.INVESTIGATION, Status.APPRAISAL]
     if roles.has_role(user, roles.VILLAGE_TEAM):
         teams = TeamMembership.objects.filter(user=user).values("team_id")
-        waiting |= Q(status__in=team_stages, team_id__in=teams)
+        # 民主评议 waits for the team until its result is submitted; then for 第一榜 (the town
+        # office's rounds) and, once over, for the signatures (their own worklist items).
+        submitted = Exists(Appraisal.objects.filter(case=OuterRef("pk"), completed_at__isnull=False))
+        waiting |= Q(status__in=team_stages, team_id__in=teams) & ~(Q(status=Status.APPRAISAL) & Q(submitted))
     if roles.has_role(user, roles.TOWN_OFFICE):
         # The town office registers 受理 (teams may too) and reviews; it does the teams' work
         # only for cases without a team.

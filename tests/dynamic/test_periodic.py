@@ -227,13 +227,12 @@ def _rejected_round_one_objection(case, crew, town_officer):
     from django.test import override_settings
 
     from publicity import objections, rounds
-    from review.cases.workflow import registration_sign, stage_save
+    from review.cases.workflow import case_advance, registration_sign, stage_save
     from tests.review_cases.conftest import appraisal_data, days_ago
 
     case = drive(case, "民主评议", crew)
     stage_save(case=case, by=crew.cadre, data=appraisal_data())
-    for member in crew.all:
-        registration_sign(case=case, by=member)
+    case = case_advance(case=case, action="appraise", by=crew.cadre)  # the result submitted: listed for 第一榜
     from tests.e2e_helpers import travel_back
 
     with travel_back(10):
@@ -260,7 +259,10 @@ def _rejected_round_one_objection(case, crew, town_officer):
     )
     with override_settings(PUBLICITY_ENFORCE_ROUNDS=True):
         assert rounds.round_close(round=round_, by=town_officer).passed == 1
-    return Case.objects.get(pk=case.pk)
+        # 公示期满，待签字上交: the third signature hands the case in.
+        for member in crew.all:
+            signed = registration_sign(case=case, by=member)
+    return signed.case
 
 
 @pytest.mark.django_db

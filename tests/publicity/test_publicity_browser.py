@@ -92,4 +92,6 @@ def test_round_one_journey(browser_login, live_server, cases, crew, launched, vi
 
     assert PublicityRound.objects.get().status == PublicityRound.Status.CLOSED
     assert Objection.objects.get().result == "不成立"
-    assert Case.objects.get(pk=case.pk).status == Status.TOWN_REVIEW
+    # Passed: the case waits at 民主评议 for the 登记表 signatures, as the round's list says.
+    assert Case.objects.get(pk=case.pk).status == Status.APPRAISAL
+    assert "公示期满，待签字上交" in page.content()

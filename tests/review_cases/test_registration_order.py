@@ -121,6 +121,11 @@ def test_the_waiting_state_shows_on_the_case_page_panel_list_and_worklist(client
     case = appraised(world)
     client.force_login(world.town_officer)
     assert count(client, unsigned=1) == 0  # 公示 not yet over: not waiting for signatures
+    # Submitted, the appraisal no longer waits for the team: 第一榜 is the town office's turn.
+    client.force_login(world.cadre)
+    home = client.get(reverse("dashboard")).content.decode()
+    assert "待民主评议" not in home and WAITING not in home
+    client.force_login(world.town_officer)
     close_round(world, publish_round(world, 1))
     case = fresh(case)
     # The case list's filter (the town office) lists it.
