@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from households.models import Asset
+from review.models import Appraisal
 from tests.factories import HouseholdFactory, MemberFactory
 from tests.test_scope_sweep import form_fields, world  # noqa: F401  (world: the scope sweep's fixture)
 
@@ -126,3 +127,16 @@ def test_admin_ids_that_are_not_ids_are_not_found(client, sysadmin, household):
         assert client.get(version).status_code == 404
         version = reverse("admin:households_household_simple_history", args=[bad, "1"])
         assert client.get(version).status_code == 404
+
+
+def test_appraisal_counts_beyond_a_meeting_are_refused_in_chinese(client, world):  # noqa: F811
+    """The 民主评议 counts end in smallint columns: 40,000 passed the form's 32-bit bound (PostgreSQL: 500)."""
+    from tests.review_cases import sweep as cases
+
+    client.raise_request_exception = True
+    client.force_login(world.town_officer)
+    url = reverse("review:case_stage", kwargs=cases.appraisal_stage(world))
+    response = client.post(url, {**cases.appraisal_payload(world, {}), "villager_reps": "40000"})
+    assert response.status_code in (200, 400)  # the case page again, with the form's error
+    assert "确保该值小于或等于2000" in response.content.decode()
+    assert not Appraisal.objects.filter(villager_reps=40000).exists()

@@ -217,17 +217,22 @@ class InvestigationForm(StyledForm):
         return initial
 
 
+# People at one 民主评议 (each count, and each vote), as for a meeting's attendance (review/meetings):
+# the columns are smallints, and a form bound only to 32 bits let 40,000 through (issue 16).
+MEETING_MAX = 2000
+
+
 class AppraisalForm(StyledForm):
     held_on = _date("评议日期")
     place = forms.CharField(label="评议地点", max_length=100)
     chair = forms.CharField(label="主持人", max_length=50)
-    town_cadres = forms.IntegerField(label="镇干部", min_value=0, initial=0)
-    village_committee = forms.IntegerField(label="村两委", min_value=0, initial=0)
-    party_reps = forms.IntegerField(label="党员代表", min_value=0, initial=0)
-    villager_reps = forms.IntegerField(label="村民代表", min_value=0, initial=0)
-    votes_agree = forms.IntegerField(label="同意", min_value=0, initial=0)
-    votes_disagree = forms.IntegerField(label="不同意", min_value=0, initial=0)
-    votes_abstain = forms.IntegerField(label="弃权", min_value=0, initial=0)
+    town_cadres = forms.IntegerField(label="镇干部", min_value=0, max_value=MEETING_MAX, initial=0)
+    village_committee = forms.IntegerField(label="村两委", min_value=0, max_value=MEETING_MAX, initial=0)
+    party_reps = forms.IntegerField(label="党员代表", min_value=0, max_value=MEETING_MAX, initial=0)
+    villager_reps = forms.IntegerField(label="村民代表", min_value=0, max_value=MEETING_MAX, initial=0)
+    votes_agree = forms.IntegerField(label="同意", min_value=0, max_value=MEETING_MAX, initial=0)
+    votes_disagree = forms.IntegerField(label="不同意", min_value=0, max_value=MEETING_MAX, initial=0)
+    votes_abstain = forms.IntegerField(label="弃权", min_value=0, max_value=MEETING_MAX, initial=0)
     minutes = forms.CharField(label="评议记录", widget=TEXTAREA)
     result = forms.ChoiceField(label="评议结果", choices=[("", "请选择"), *Appraisal.Result.choices])
 
