@@ -21,10 +21,12 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.forms import widgets
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from kanjia.access import log_access
 from kanjia.masking import SENSITIVE_FIELDS
@@ -169,6 +171,19 @@ class PrivacyAdminMixin:
     def _object(self, request: HttpRequest, object_id: str) -> models.Model | None:
         return self.get_object(request, object_id)
 
+    # --- ids that are not ids (issue 16: no server error on any input) ----------------------------
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> models.Model | None:
+        # `?_to_field=` (empty) passes Django's to_field check and then names a field "": not found, not a 500.
+        return super().get_object(request, object_id, from_field or None)
+
+    @staticmethod
+    def _is_id(field: models.Field, value: str) -> bool:
+        try:
+            field.to_python(unquote(value))
+        except (ValidationError, ValueError):
+            return False
+        return True
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         if response.status_code == 200:
@@ -184,6 +199,8 @@ class PrivacyAdminMixin:
         return response
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        if not self._is_id(self.model._meta.pk, object_id):  # simple-history filters by it unchecked
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
         response = super().history_view(request, object_id, extra_context)
         if response.status_code == 200:
             self._log_view(request, self._object(request, object_id), "查看变更记录：")
@@ -192,6 +209,8 @@ class PrivacyAdminMixin:
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict | None = None
     ) -> HttpResponse:
+        if not (self._is_id(self.model._meta.pk, object_id) and self._is_id(models.AutoField(), version_id)):
+            raise Http404("没有找到这条历史版本。")
         response = super().history_form_view(request, object_id, version_id, extra_context)
         if response.status_code == 200:
             self._log_view(request, self._object(request, object_id), "查看历史版本：")

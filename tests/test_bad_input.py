@@ -106,3 +106,23 @@ def test_notice_settings_for_a_town_that_is_not_a_number_are_not_found(client, t
     payload = {"stop_days": "3", "complaint_days": "15", "review_body": "区政府", "court": "区法院"}
     for town in ("abc", HUGE, "1.5", "１２３", ""):
         assert client.post(reverse("review:notice_settings"), {**payload, "town": town}).status_code == 404
+
+
+def test_admin_ids_that_are_not_ids_are_not_found(client, sysadmin, household):
+    """The admin's history pages (simple-history) and an empty `?_to_field=` gave server errors."""
+    from tests.conftest import make_user
+
+    client.raise_request_exception = True
+    client.force_login(make_user("root", None, is_staff=True, is_superuser=True))
+    for name in ("admin:households_household_change", "admin:households_household_delete"):
+        response = client.get(reverse(name, args=[household.pk]), {"_to_field": ""})
+        assert response.status_code == 200 and "坏输入" in response.content.decode()
+    client.force_login(sysadmin)
+    for bad in ("abc", "1.5", "1\u200b2", HUGE):
+        history = reverse("admin:households_household_history", args=[bad])
+        response = client.get(history, follow=True)
+        assert response.status_code == 404 or "不存在" in response.content.decode(), bad  # 404: a number, no object
+        version = reverse("admin:households_household_simple_history", args=[household.pk, bad])
+        assert client.get(version).status_code == 404
+        version = reverse("admin:households_household_simple_history", args=[bad, "1"])
+        assert client.get(version).status_code == 404

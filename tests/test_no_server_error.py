@@ -9,16 +9,21 @@ URL it makes a real object for each object id (the scope sweep's TARGETS,
 tests/test_scope_sweep.py) inside a savepoint rolled back after the URL, and:
 
 1. GETs the page as each of the seven personas (the URL's control persona first:
-   the town officer unless its Target says otherwise), recording which keys of
+   the town officer unless its Target says otherwise; the sysadmin for the Django
+   admin, whose pages turn everyone else away before any page code, so only the
+   sysadmin reads them normally), recording which keys of
    ``request.GET`` the view reads (a test middleware swaps in a recording
    QueryDict) and reading the page's forms: GET forms' fields are query
    parameters, POST forms are posted as a browser would (action and fields).
 2. Path arguments: every hostile value the argument's converter accepts (for
    ``<int:…>`` a 23-digit number and an 18-digit one no object has), GET and
-   POST, by the control persona; then every other persona GETs the URL with all
-   its path arguments hostile (values rotating). Values the converter refuses
-   never reach a view (the resolver answers 404): each URL sends one of them,
-   rotating, and the area tops up any class not sent yet.
+   POST, by the control persona (a free-text argument, `<path:…>`/`<str:…>`: the
+   admin's object ids, takes TEXT_PER_URL of them per URL, rotating); then every
+   other persona GETs the URL with all its path arguments hostile (values
+   rotating). Values the converter refuses never reach a view (the resolver
+   answers 404): each URL sends one of them, rotating, and the area tops up any
+   class not sent yet. Admin pages get a real object of their model when there
+   is one (simple-history's unnamed `([^/]+)` groups are positional arguments).
 3. Query parameters (those read, and the GET forms' fields): each parameter
    alone with PER_KEY values (rotating so that different parameters get
    different values), then all of them at once with every value class by the
@@ -26,8 +31,9 @@ tests/test_scope_sweep.py) inside a savepoint rolled back after the URL, and:
 4. Forms: each distinct form (the view it posts to and its field names) is
    posted fully by the first persona shown it: one field at a time
    (MAX_PER_FORM field/value pairs, sampled with a fixed seed) and every field
-   at once with each value class; every other persona shown the same form posts
-   every field at once with one value (rotating).
+   at once with each value class (admin forms: ADMIN_PER_FORM single fields; a
+   model's add and change forms count as one); every other persona shown the
+   same form posts every field at once with one value (rotating).
 
 A file (PDF, Excel) is slow to render (WeasyPrint): its query parameters alone
 get FILE_VALUES only; all at once they still get every class.
@@ -42,9 +48,9 @@ of URL patterns, requests, distinct forms, query parameters, parameter types and
 Hostile value classes: huge integers, negatives, non-numbers, floats, empty,
 10 kB strings, full-width digits, zero-width characters, a NUL byte. Only 2xx,
 3xx and 4xx answers pass. Each request runs in a savepoint (PostgreSQL aborts a
-transaction on a database error). The Django admin's own pages (系统管理员 only;
-its lookups are limited by issue 16 part A) are not swept; its unnamed
-redirect patterns are (area `admin`).
+transaction on a database error). Each persona has its own client, signed in
+once outside the URLs' savepoints (signed in again if a request replaced its
+session).
 
 Follow a long run with ``NO500_LOG=/tmp/x.log`` (progress and failures as they
 are found); ``NO500_ONLY=<regex>`` limits the sweep to matching URL names/routes.
@@ -65,6 +71,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.http import QueryDict
+from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, get_resolver, resolve, reverse
 from django.urls.converters import get_converters
 
@@ -88,6 +95,8 @@ CLASSES = tuple(HOSTILE)
 EXTRA_PATH = {"int": {"huge (64-bit)": "999999999999999999"}, "slug": {"10 kB": "x" * 10240}}
 PERSONAS = ("town_officer", "team_member_a", "team_member_b", "district_officer", "inspector", "outsider", "sysadmin")
 MAX_PER_FORM = 12  # one-field-at-a-time POSTs per distinct form (sampled beyond, same seed every run)
+ADMIN_PER_FORM = 3  # the same for the Django admin's forms (one ModelForm machinery, 37 models)
+TEXT_PER_URL = 2  # accepted values per free-text path argument (`<path:…>`, `<str:…>`: the admin's object ids)
 PER_KEY = 2  # values per query parameter alone (rotating); all of them at once get every class
 # A file (PDF, Excel) is expensive to render: its query parameters alone get these values only.
 FILE_VALUES = ("huge", "not a number", "10 kB", "zero-width")
@@ -211,6 +220,7 @@ def page_forms(url: str, html: str) -> list[Form]:
 # --- The URLconf -------------------------------------------------------------------------------------
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+UNNAMED = re.compile(r"\((?!\?)[^)]*\)")
 
 
 def area_of(route: str) -> str:
@@ -221,13 +231,13 @@ def area_of(route: str) -> str:
 
 
 def url_patterns() -> list[tuple[str, str | None, dict[str, str]]]:
-    """(route, name, {argument: converter}) of every pattern but the admin's named pages."""
+    """(route, name, {argument: converter}) of every pattern (the Django admin's included)."""
     found = []
     for route, name, _namespace in _walk(get_resolver().url_patterns):
-        if (name or "").startswith("admin:"):
-            continue  # the Django admin's pages: 系统管理员 only, not swept (see the docstring)
         args = {m.group(2): m.group(1) or "str" for m in PARAM.finditer(route)}
         args |= {m.group(1): "regex" for m in re.finditer(r"\(\?P<(\w+)>", route)}
+        # Unnamed groups (simple-history's `^([^/]+)/history/([^/]+)/$`): positional, as `<str:…>`.
+        args |= {f"#{i}": "str" for i, _m in enumerate(UNNAMED.finditer(route))}
         found.append((route, name, args))
     return sorted(found, key=lambda r: r[0])
 
@@ -247,16 +257,36 @@ def sample_kwargs(args: dict[str, str]) -> dict[str, str]:
     return {name: "1" if conv in ("int", "regex") else "x" for name, conv in args.items()}
 
 
+def admin_kwargs(name: str, args: dict[str, str]) -> dict[str, str]:
+    """An admin page's arguments: the model's first object (its change form is then posted), else samples."""
+    from django.contrib import admin
+
+    kwargs = sample_kwargs(args)
+    if "app_label" in args:
+        kwargs["app_label"] = "households"
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        if name.startswith(prefix):
+            first = model._base_manager.order_by("pk").first()
+            for arg in ("object_id", "id", "pk"):
+                if arg in args and first is not None:
+                    kwargs[arg] = str(first.pk)
+            if "#0" in args and first is not None:  # simple-history: (object id, history id)
+                kwargs["#0"] = str(first.pk)
+                record = first.history.order_by("history_id").first() if hasattr(first, "history") else None
+                kwargs["#1"] = str(record.history_id) if record else "1"
+    return kwargs
+
+
 # --- The sweep -----------------------------------------------------------------------------------------
 
 
 @dataclass
 class Sweep:
-    client: object
     world: object
     requests: int = 0
     failures: list[str] = field(default_factory=list)
-    current: str | None = None
+    clients: dict = field(default_factory=dict)  # persona → (signed-in test client, its session key)
     forms_full: set = field(default_factory=set)  # (view, fields): posted fully once
     forms_once: set = field(default_factory=set)  # (view, fields, persona): posted with one value
     keys: int = 0  # query parameters swept (per URL)
@@ -270,18 +300,28 @@ class Sweep:
         self.turn += 1
         return self.turn
 
-    def login(self, persona: str) -> None:
-        if self.current != persona:
-            self.client.force_login(getattr(self.world, persona))
-            self.current = persona
+    def client(self, persona: str) -> Client:
+        """The persona's own client, signed in once outside the URLs' savepoints (signing in for every
+        request was an eighth of the time). A session a request replaced (and the rollback removed) is
+        signed in again."""
+        client, key = self.clients.get(persona, (None, None))
+        if (
+            client is None
+            or client.cookies.get(django_settings.SESSION_COOKIE_NAME) is None
+            or (client.cookies[django_settings.SESSION_COOKIE_NAME].value != key)
+        ):
+            client = client or Client(raise_request_exception=True)
+            client.force_login(getattr(self.world, persona))
+            self.clients[persona] = (client, client.cookies[django_settings.SESSION_COOKIE_NAME].value)
+        return client
 
     def hit(self, persona: str, method: str, url: str, data=None, what: str = "", covers=()):
-        self.login(persona)
+        client = self.client(persona)
         self.requests += 1
         self.used.update(covers)
         try:
             with transaction.atomic():
-                response = getattr(self.client, method)(url, data or {})
+                response = getattr(client, method)(url, data or {})
         except Exception as error:  # the view raised: a 500 for a real user
             self._fail(persona, method, url, data, what, error)
             return None
@@ -319,12 +359,16 @@ class Sweep:
             return REAL_KWARGS[name](self.world)
         if name in TARGETS:
             return [{k: str(v) for k, v in TARGETS[name].make(self.world).items()}]
+        if (name or "").startswith("admin:"):
+            return [admin_kwargs(name, args)]
         return [sample_kwargs(args)]
 
     def build(self, name, route, kwargs) -> str | None:
         if name:
+            positional = [kwargs[k] for k in sorted(kwargs) if k.startswith("#")]
+            named = {k: v for k, v in kwargs.items() if not k.startswith("#")}
             try:
-                return reverse(name, kwargs=kwargs)
+                return reverse(name, args=positional) if positional else reverse(name, kwargs=named)
             except NoReverseMatch:
                 return None
         path = PARAM.sub(lambda m: kwargs[m.group(2)], route)
@@ -332,7 +376,9 @@ class Sweep:
 
     def build_raw(self, route, kwargs) -> str:
         """The URL with values the converters refuse (reverse() would not build it)."""
-        return "/" + PARAM.sub(lambda m: kwargs[m.group(2)], route)
+        values = iter(kwargs[k] for k in sorted(kwargs) if k.startswith("#"))
+        path = UNNAMED.sub(lambda m: next(values), PARAM.sub(lambda m: kwargs[m.group(2)], route))
+        return "/" + path.replace("^", "").replace("$", "")
 
     def one(self, name, route, args, kwargs, control) -> None:
         url = self.build(name, route, kwargs)
@@ -342,7 +388,9 @@ class Sweep:
         keys: set[str] = set()
         forms: list[tuple[str, Form]] = []
         is_file = False
-        for persona in personas:
+        # The admin turns away everyone but the sysadmin before any page code: only the sysadmin reads its pages
+        # (every persona still requests each admin URL with hostile path arguments, below).
+        for persona in personas[:1] if (name or "").startswith("admin:") else personas:
             READ_KEYS.clear()
             response = self.hit(persona, "get", url, what="(normal)")
             keys |= READ_KEYS
@@ -369,6 +417,13 @@ class Sweep:
         control, others = personas[0], personas[1:]
         for arg, converter in swept.items():
             accepted, refused = path_values(converter)
+            if converter in ("str", "path"):  # free text: TEXT_PER_URL classes per URL, rotating
+                start = self.next_turn()
+                labels = list(accepted)
+                accepted = {
+                    labels[(start + i) % len(labels)]: accepted[labels[(start + i) % len(labels)]]
+                    for i in range(TEXT_PER_URL)
+                }
             for label, value in accepted.items():
                 bad = self.build(name, route, {**kwargs, arg: value})
                 if bad is None:
@@ -424,13 +479,17 @@ class Sweep:
         if not fields:
             return
         kinds = {k: f"form {form.kinds.get(k, 'text')}" for k in fields}
-        key = (match.view_name, tuple(sorted(fields)))
+        view = match.view_name
+        if view.startswith("admin:"):  # a model's add and change forms are one ModelForm
+            view = re.sub(r"_(add|change)$", "", view)
+        key = (view, tuple(sorted(fields)))
         normal = {k: v for k, v in fields.items() if v is not None}
         if key not in self.forms_full:
             self.forms_full.add(key)
             singles = [(f, label) for f in sorted(fields) for label in CLASSES]
-            if len(singles) > MAX_PER_FORM:
-                singles = self.rng.sample(singles, MAX_PER_FORM)
+            most = ADMIN_PER_FORM if view.startswith("admin:") else MAX_PER_FORM
+            if len(singles) > most:
+                singles = self.rng.sample(singles, most)
             for name, label in singles:
                 data = {**normal, name: HOSTILE[label]}
                 self.hit(
@@ -465,24 +524,24 @@ class Sweep:
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_no_input_gives_a_server_error(area, client, world, settings, capsys):  # noqa: F811
+def test_no_input_gives_a_server_error(area, world, settings, capsys):  # noqa: F811
     settings.MIDDLEWARE = ["tests.test_no_server_error.RecordGetKeys", *settings.MIDDLEWARE]
-    client.raise_request_exception = True
-    sweep = Sweep(client, world)
+    sweep = Sweep(world)
+    for persona in PERSONAS:
+        sweep.client(persona)
     started = time.monotonic()
     patterns = [p for p in url_patterns() if area_of(p[0]) == area and not (ONLY and not re.search(ONLY, p[1] or p[0]))]
     logging.disable(logging.CRITICAL)  # thousands of expected 403/404 (and 400 for 10 kB redirects) log lines
     try:
         for route, name, args in patterns:
             target = TARGETS.get(name)
-            control = target.control if target else "town_officer"
+            control = target.control if target else "sysadmin" if area == "admin" else "town_officer"
             sweep.log(f"# {area} {time.monotonic() - started:.0f}s {sweep.requests} requests, next {name or route}")
             sid = transaction.savepoint()
             try:
                 sweep.url(name, route, args, control)
             finally:
                 transaction.savepoint_rollback(sid)
-                sweep.current = None
         sweep.top_up("town_officer")
     finally:
         logging.disable(logging.NOTSET)
