@@ -151,6 +151,7 @@ def test_register_and_handle_an_objection_then_close(client, round_one, cases, t
     # Passed: the case waits at 民主评议 for its 登记表 signatures (公示期满，待签字上交).
     assert Case.objects.get(pk=cases[0].pk).status == Status.APPRAISAL
     assert "公示期满，待签字上交" in response.content.decode()
+    assert "已推进" not in response.content.decode()  # passed, but not moved on: the team signs first
 
 
 def test_inspector_reads_without_forms(client, round_one, inspector):
