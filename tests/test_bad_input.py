@@ -140,3 +140,20 @@ def test_appraisal_counts_beyond_a_meeting_are_refused_in_chinese(client, world)
     assert response.status_code in (200, 400)  # the case page again, with the form's error
     assert "确保该值小于或等于2000" in response.content.decode()
     assert not Appraisal.objects.filter(villager_reps=40000).exists()
+
+
+def test_a_nul_byte_in_a_reason_is_refused_not_a_server_error(client, world):  # noqa: F811
+    """Found by the no-500 sweep on PostgreSQL (text cannot hold NUL): 退回 or 终止 with such a reason is
+    refused with a Chinese message and the case stays where it was."""
+    from review.models import Case
+    from tests.review_cases import sweep as cases
+
+    client.raise_request_exception = True
+    client.force_login(world.town_officer)
+    case = Case.objects.get(pk=cases.make_case(world).pk)
+    for action, payload in (("terminate", {"note": "1\x002"}), ("return", {"target": "受理", "note": "1\x002"})):
+        response = client.post(reverse("review:case_action", kwargs={"pk": case.pk, "action": action}), payload)
+        assert response.status_code in (200, 400), action
+        assert "理由中含有无效字符" in response.content.decode()
+        refreshed = Case.objects.get(pk=case.pk)
+        assert refreshed.status == case.status

@@ -320,6 +320,11 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         reason_form = ReasonForm(request.POST)
         form = reason_form
+    if "\x00" in request.POST.get("note", ""):
+        # PostgreSQL text cannot hold a NUL byte: refused like any form field would (Django's own message).
+        form.is_valid()
+        messages.error(request, "理由中含有无效字符（空字符），请重新填写。")
+        return _render_case(request, case, return_form=return_form, reason_form=reason_form)
     try:
         case = workflow.case_advance(
             case=case, action=action, by=request.user, data=data, note=request.POST.get("note", "")
