@@ -285,3 +285,18 @@ def _wait_until_idle(app, worker: Worker, timeout: float = 60) -> None:
                 return
             time.sleep(0.2)
     raise RuntimeError(f"Celery worker still busy after {timeout}s:\n{worker.log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def tasks_in_process(request):
+    """Celery tasks run in-process for this test even when a broker is set (PostgreSQL + Redis runs),
+    unless the test asked for the real worker (`celery_worker_process`)."""
+    from kanjia.celery import app
+
+    if "celery_worker_process" in request.fixturenames:
+        yield
+        return
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

@@ -23,17 +23,9 @@ THIS_MONTH = timezone.localdate().replace(day=1)
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process(request):
-    """Tasks run in-process unless the test asks for the real worker (even when a broker is set)."""
-    from kanjia.celery import app
-
-    if "celery_worker_process" in request.fixturenames:
-        yield
-        return
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+def _tasks_in_process(tasks_in_process):
+    """Tasks run in-process unless the test asks for the real worker (tests/conftest.py)."""
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 def make(village, name: str, *, paid: str, born: date, income: str | None = None, **kw) -> Household:

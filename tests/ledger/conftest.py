@@ -29,17 +29,9 @@ def places(db):
 
 
 @pytest.fixture(autouse=True)
-def _tasks_in_process(request):
-    """Run tasks in-process unless the test asked for the real worker (even when a broker is set)."""
-    from kanjia.celery import app
-
-    if "celery_worker_process" in request.fixturenames:
-        yield
-        return
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+def _tasks_in_process(tasks_in_process):
+    """Tasks run in-process unless the test asks for the real worker (tests/conftest.py)."""
     yield
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture
