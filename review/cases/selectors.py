@@ -74,6 +74,8 @@ def worklist(*, user: User) -> QuerySet[Case]:
         # office's rounds) and, once over, for the signatures (their own worklist items).
         submitted = Exists(Appraisal.objects.filter(case=OuterRef("pk"), completed_at__isnull=False))
         waiting |= Q(status__in=team_stages, team_id__in=teams) & ~(Q(status=Status.APPRAISAL) & Q(submitted))
+        # …and a case whose 登记表 waits for this member's own signature is theirs to open.
+        waiting |= Q(pk__in=registrations_to_sign(user=user).values("pk"))
     if roles.has_role(user, roles.TOWN_OFFICE):
         # The town office registers 受理 (teams may too) and reviews; it does the teams' work
         # only for cases without a team.
