@@ -131,9 +131,10 @@ def test_return_without_reason_shows_message(client, case, crew, town_officer):
 
 
 def test_worklist_page(client, case, crew, django_assert_max_num_queries):
-    # The case table plus the worklist summary (kanjia.worklists): a constant number, whatever the cases.
+    # The case table plus the worklist summary (kanjia.worklists): a constant number, whatever the cases
+    # (two of them find the 登记表 waiting for this member's own signature).
     client.force_login(crew.cadre)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         page = client.get(reverse("review:worklist")).content.decode()
     assert f"#{case.pk}" in page
 
