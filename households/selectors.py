@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Reverse
 from django.utils import timezone
 
@@ -226,9 +226,7 @@ def household_list(*, user: User, query: str = "", filters: dict | None = None, 
             open_flags = open_flags.filter(kind=filters["flag"])
         households = households.filter(pk__in=open_flags.values("household_id"))
     if filters.get("paid") == "off":
-        households = paid_off(households, month=timezone.localdate()).annotate(
-            computed_total=F("payment_check__base_amount") + F("payment_check__extra_amount")
-        )
+        households = paid_off(households, month=timezone.localdate())
     descending = sort.startswith("-")
     order = HOUSEHOLD_SORTS.get(sort.lstrip("-"), HOUSEHOLD_SORTS["village"])
     if descending:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Max, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from households.benefit import compute_many, first_of_month
 from households.models import Household
@@ -23,28 +23,35 @@ def _in_care(households: QuerySet[Household]) -> QuerySet[Household]:
     return households.filter(status=Household.Status.ACTIVE)
 
 
+COMPUTED = F("payment_check__base_amount") + F("payment_check__extra_amount")
+PAID = F("base_amount") + F("extra_amount")
+
+
 def paid_off(households: QuerySet[Household], *, month: date) -> QuerySet[Household]:
-    """Those of `households` in care whose paid total differs from the kept computation of `month`."""
+    """Those of `households` in care whose paid total differs from the kept computation of `month`
+    (annotated `computed_total`, for the list's side-by-side column)."""
     return (
         _in_care(households)
         .filter(payment_check__month=first_of_month(month))
-        .alias(
-            computed=F("payment_check__base_amount") + F("payment_check__extra_amount"),
-            paid=F("base_amount") + F("extra_amount"),
-        )
-        .exclude(computed=F("paid"))
+        .annotate(computed_total=COMPUTED)
+        .exclude(computed_total=PAID)
     )
 
 
 def paid_off_summary(households: QuerySet[Household], *, month: date) -> PaidOffSummary:
+    """The list page's figures in one query."""
     month = first_of_month(month)
-    in_care = _in_care(households)
-    return PaidOffSummary(
-        month=month,
-        differing=paid_off(households, month=month).count(),
-        unchecked=in_care.exclude(payment_check__month=month).count(),
-        checked_at=in_care.filter(payment_check__month=month).aggregate(at=Max("payment_check__checked_at"))["at"],
+    checked = Q(payment_check__month=month)
+    row = (
+        _in_care(households)
+        .alias(computed=COMPUTED)
+        .aggregate(
+            differing=Count("pk", filter=checked & ~Q(computed=PAID)),
+            unchecked=Count("pk", filter=~checked | Q(payment_check__isnull=True)),
+            checked_at=Max("payment_check__checked_at", filter=checked),
+        )
     )
+    return PaidOffSummary(month=month, **row)
 
 
 def may_refresh_checks(*, user: AbstractBaseUser) -> bool:
