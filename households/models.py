@@ -47,6 +47,19 @@ class Town(models.Model):
         return self.name
 
 
+# Town assignment (issue 19): each town has one Django group holding `households.view_town` on it
+# (guardian, direct-FK table); a 镇民政办 or 镇纪委 account acts for the towns whose group it is in
+# (households.towns). District roles act for every town. Granted by households.towns.services only.
+class TownGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Town, on_delete=models.CASCADE)
+
+
+class TownUserObjectPermission(UserObjectPermissionBase):
+    # Never granted (towns are given to groups); the table exists so guardian never falls back to
+    # its generic table for towns.
+    content_object = models.ForeignKey(Town, on_delete=models.CASCADE)
+
+
 class Village(models.Model):
     class Kind(models.TextChoices):
         VILLAGE = "村", "村"

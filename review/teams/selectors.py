@@ -140,7 +140,7 @@ def active_team_names() -> dict[int, str]:
 
 def member_candidates() -> QuerySet:
     """Active accounts that may join a team: not the town-wide roles, not sysadmins."""
-    excluded = [roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR, roles.SYSADMIN]
+    excluded = [roles.TOWN_OFFICE, roles.DISTRICT, *roles.INSPECTORS, roles.SYSADMIN]
     return (
         get_user_model()
         .objects.filter(is_active=True)
