@@ -66,3 +66,27 @@ def towns_visible_to(*, user: User) -> QuerySet[Town]:
 def towns_of_account(*, user: AbstractBaseUser) -> QuerySet[Town]:
     """The towns an account is assigned to, whatever its roles (accounts page, audit)."""
     return Town.objects.filter(**{f"{GRANT}group__user": user, f"{GRANT}permission__codename": "view_town"}).distinct()
+
+
+def office_of(*, town: Town | None) -> dict:
+    """The office printed on `town`'s notices, rolls and labels (per town, issue 19).
+
+    The deployment's OFFICE setting (env) is the first town's, as before there were several; every
+    other town prints what its Town row says, or a name built from the town's name."""
+    from django.conf import settings
+
+    office = dict(settings.OFFICE)
+    if town is None:
+        return office
+    first = Town.objects.order_by("pk").values_list("pk", flat=True).first()
+    if town.pk != first:
+        office = {
+            "town": town.name,
+            "name": f"{town.district}{town.name}人民政府民政办",
+            "phone": "",
+            "address": f"{town.district}{town.name}人民政府便民服务中心",
+        }
+    for key, field in (("name", "office_name"), ("phone", "office_phone"), ("address", "office_address")):
+        if getattr(town, field):
+            office[key] = getattr(town, field)
+    return office
