@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from archives.models import DistrictRollExport, PaymentRoll, PaymentRollLine
 from archives.payments import services as payments
-from households.town_contract import is_district_wide, towns_visible_to
+from households.selectors import is_district_wide, towns_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.dynamic.services import add_months, month_start

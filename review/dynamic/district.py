@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from households.models import ReviewFlag
-from households.town_contract import is_district_wide, towns_visible_to
+from households.selectors import is_district_wide, towns_visible_to
 from kanjia import roles
 from kanjia.pdf import render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx

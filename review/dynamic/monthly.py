@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from households.models import Household, ReviewFlag, Town, Village
 from households.paychecks.selectors import paid_off_by_village
-from households.selectors import villages_visible_to
-from households.town_contract import towns_visible_to
+from households.selectors import towns_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
