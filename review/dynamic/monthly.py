@@ -323,6 +323,8 @@ def generate_due_reports(*, month: date | None = None, town_id: int | None = Non
 def report_generate(*, town: Town, month: date, by: AbstractBaseUser) -> MonthlyReport:
     if not can_manage_dynamic(user=by):
         raise PermissionDenied("月报由镇民政办生成。")
+    if not towns_visible_to(user=by).filter(pk=town.pk).exists():
+        raise PermissionDenied("只能生成本镇的月报。")
     if month_start(month) > month_start(timezone.localdate()):
         raise ValidationError({"month": "不能生成未来月份的月报。"})
     return generate_report(town=town, month=month, by=by)

@@ -6,6 +6,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -14,6 +15,8 @@ from pypdf import PdfReader
 from archives.models import DistrictRollExport
 from archives.payments import district
 from archives.payments.services import roll_generate
+from kanjia import roles
+from tests.conftest import make_user
 from tests.factories import HouseholdFactory, TownFactory, VillageFactory
 
 MONTH = timezone.localdate().replace(day=1)
@@ -30,9 +33,10 @@ def _towns(town_officer):
         for _ in range(n):
             HouseholdFactory(village=village, covered_persons=2, base_amount=Decimal(amount))
     roll_generate(town=kanjia, month=MONTH, by=town_officer)
-    roll_generate(town=other, month=MONTH, by=town_officer)
+    fengyu_officer = make_user("fengyu_officer", roles.TOWN_OFFICE, town=other)
+    roll_generate(town=other, month=MONTH, by=fengyu_officer)
     HouseholdFactory(village=b1, covered_persons=1, base_amount=Decimal("100.00"))
-    roll_generate(town=other, month=MONTH, by=town_officer)
+    roll_generate(town=other, month=MONTH, by=fengyu_officer)
 
 
 def _check(job: DistrictRollExport) -> None:
@@ -108,6 +112,19 @@ def test_town_roles_neither_start_nor_open_the_district_rolls(client, town_offic
         assert client.get(reverse("archives:district_rolls", args=[job.pk])).status_code == 403
         assert client.post(reverse("archives:district_rolls_start"), {"d-month": "2021-06"}).status_code == 403
         assert "全区发放花名册" not in client.get(reverse("archives:rolls")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_town_officer_generates_and_reads_only_their_own_towns_rolls(client, town_officer, other_town_officer):
+    _towns(town_officer)
+    fengyu = TownFactory(name="丰裕镇", code="512002111")
+    with pytest.raises(PermissionDenied):
+        roll_generate(town=fengyu, month=MONTH, by=town_officer)
+    client.force_login(other_town_officer)
+    assert "堪嘉镇" not in client.get(reverse("archives:rolls")).content.decode()
+    client.force_login(town_officer)
+    page = client.get(reverse("archives:rolls")).content.decode()
+    assert "堪嘉镇" in page and "丰裕镇" not in page
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +14,7 @@ from openpyxl import load_workbook
 
 from review.dynamic import district, monthly
 from review.dynamic.services import month_start
-from review.models import DistrictMonthlyReport
+from review.models import DistrictMonthlyReport, MonthlyReport
 from tests.factories import HouseholdFactory, TownFactory, VillageFactory
 
 THIS_MONTH = month_start(timezone.localdate())
@@ -117,6 +118,22 @@ def test_town_roles_cannot_open_or_start_the_district_report(client, town_office
         assert client.get(reverse("review:dynamic:district_report", args=[job.pk])).status_code == 403
         assert client.post(reverse("review:dynamic:district_start"), {"d-month": "2021-01"}).status_code == 403
         assert "全区月报" not in client.get(reverse("review:dynamic:reports")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_town_officers_monthly_report_holds_only_their_town(client, town_officer, other_town_officer, media):
+    kanjia, other = _towns()
+    client.force_login(town_officer)
+    client.post(reverse("review:dynamic:reports"), {"month": f"{THIS_MONTH:%Y-%m}"})
+    report = MonthlyReport.objects.get()
+    assert report.town == kanjia
+    assert [v["village"] for v in report.figures["villages"]] == ["甲村", "乙村"]
+    assert report.figures["totals"]["households"] == 5
+    with pytest.raises(PermissionDenied):
+        monthly.report_generate(town=other, month=THIS_MONTH, by=town_officer)
+    client.force_login(other_town_officer)
+    assert client.get(reverse("review:dynamic:report", args=[report.pk])).status_code == 404
+    assert "堪嘉镇" not in client.get(reverse("review:dynamic:reports")).content.decode()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0013_decision_computation'),
+        ('review', '0015_team_town'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
