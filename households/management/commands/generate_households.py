@@ -3,7 +3,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from households.synthetic import generate
+from households.synthetic import district_towns, generate
 
 
 class Command(BaseCommand):
@@ -16,8 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2021, help="随机种子（相同种子生成相同数据）")
         parser.add_argument("--batch", type=int, default=2000, help="每批写入户数")
         parser.add_argument("--user", help="记入修改历史的操作人用户名（可选）")
+        parser.add_argument(
+            "--towns", type=int, default=0, help="先建立若干合成乡镇（每镇 20-30 个村，含组、标准、类别和财产规则）"
+        )
+        parser.add_argument(
+            "--orm", action="store_true", help="逐批经 ORM 写入（默认：PostgreSQL 用 COPY，其他数据库用 ORM）"
+        )
 
-    def handle(self, *args, households: int, seed: int, batch: int, user: str | None, **options) -> None:
+    def handle(
+        self, *args, households: int, seed: int, batch: int, user: str | None, towns: int, orm: bool, **options
+    ) -> None:
         if households < 1:
             raise CommandError("--households 须为正整数。")
         actor = None
@@ -31,7 +39,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  已生成 {done}/{households} 户（{time.monotonic() - started:.0f} 秒）")
 
         try:
-            made = generate(households=households, seed=seed, user=actor, batch=batch, progress=progress)
+            if towns:
+                district_towns(towns=towns, seed=seed)
+            made = generate(
+                households=households,
+                seed=seed,
+                user=actor,
+                batch=batch,
+                progress=progress,
+                use_copy=False if orm else None,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"已生成 {made} 户，用时 {time.monotonic() - started:.1f} 秒。"))
