@@ -48,6 +48,7 @@ from households.models import (
     VillageGroup,
 )
 from households.selectors import villages_changeable_by, villages_visible_to
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.history import insert_history
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -892,5 +893,6 @@ def batches_visible_to(*, user: AbstractBaseUser) -> QuerySet[ImportBatch]:
     if not user.is_authenticated:
         return ImportBatch.objects.none()
     if roles.has_role(user, *roles.TOWN_WIDE_READERS):
-        return ImportBatch.objects.all()
+        accounts = accounts_of_towns(user=user)  # the batches of their own towns' staff (issue 19)
+        return ImportBatch.objects.all() if accounts is None else ImportBatch.objects.filter(user__in=accounts)
     return ImportBatch.objects.filter(user=user)

@@ -31,6 +31,7 @@ from households.ledger.format import ROSTER_COLUMNS, CellError, UploadRefused
 from households.ledger.importer import sha256_of
 from households.models import Household, Member, ReviewFlag, Roster, RosterRow
 from households.selectors import members_visible_to, villages_changeable_by, villages_visible_to
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.history import insert_history
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -70,7 +71,8 @@ def rosters_visible_to(*, user: AbstractBaseUser) -> QuerySet[Roster]:
     if not user.is_authenticated:
         return Roster.objects.none()
     if roles.has_role(user, *roles.TOWN_WIDE_READERS):
-        return Roster.objects.all()
+        accounts = accounts_of_towns(user=user)  # their own towns' staff's rosters (issue 19)
+        return Roster.objects.all() if accounts is None else Roster.objects.filter(uploaded_by__in=accounts)
     return Roster.objects.filter(uploaded_by=user)
 
 
