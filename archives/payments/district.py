@@ -104,7 +104,7 @@ def run_district_roll(*, job_id: int) -> None:
         with tempfile.TemporaryFile() as tmp:
             # PDFs are compressed already: stored, not deflated (the workbook is small either way).
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-                _write_pdfs(job, archive, rolls, parts)
+                _write_pdfs(archive, rolls, parts, progress=lambda n: _progress(job, n, len(parts)))
                 archive.writestr("全区汇总.xlsx", summary_xlsx(job.summary))
             tmp.seek(0)
             job.file.save(f"{job.month:%Y-%m}-全区发放花名册.zip", File(tmp), save=False)
@@ -117,7 +117,13 @@ def run_district_roll(*, job_id: int) -> None:
     job.save()
 
 
-def _write_pdfs(job: DistrictRollExport, archive: zipfile.ZipFile, rolls: list[PaymentRoll], parts: list[dict]):
+def _progress(job: DistrictRollExport, n: int, total: int) -> None:
+    job.done = n
+    if n % 5 == 0 or n == total:
+        DistrictRollExport.objects.filter(pk=job.pk).update(done=n)
+
+
+def _write_pdfs(archive: zipfile.ZipFile, rolls: list[PaymentRoll], parts: list[dict], *, progress) -> None:
     by_id = {roll.pk: roll for roll in rolls}
     current, totals, diff = None, [], None
     for n, part in enumerate(parts, start=1):
@@ -128,9 +134,7 @@ def _write_pdfs(job: DistrictRollExport, archive: zipfile.ZipFile, rolls: list[P
         pdf = payments.roll_pdf(roll=roll, village_id=part["village_id"], totals=totals, diff=diff)
         folder = f"{roll.town.code}_{roll.town.name}_第{roll.sequence}版"
         archive.writestr(f"{folder}/{part['village__order']:03d}_{part['village_name']}.pdf", pdf)
-        job.done = n
-        if n % 5 == 0 or n == len(parts):
-            DistrictRollExport.objects.filter(pk=job.pk).update(done=n)
+        progress(n)
 
 
 def summary(*, towns: list, rolls: list[PaymentRoll], parts: list[dict]) -> dict:
