@@ -447,9 +447,7 @@ class ListFilterForm(forms.Form):
         required=False,
         choices=[("", "不限复核标记"), ("any", "有待核实的标记"), *[(str(k), v) for k, v in ReviewFlag.Kind.choices]],
     )
-    paid = forms.ChoiceField(
-        label="金额核对", required=False, choices=[("", "不限"), ("off", "现发与本月测算不一致")]
-    )
+    paid = forms.ChoiceField(label="金额核对", required=False, choices=[("", "不限"), ("off", "现发与本月测算不一致")])
     sort = forms.ChoiceField(
         label="排序",
         required=False,
