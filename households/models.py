@@ -36,6 +36,14 @@ class Town(models.Model):
     supplement_rule = models.CharField(
         "符合多个分类施保类别时", max_length=8, choices=SupplementRule.choices, default=SupplementRule.HIGHEST
     )
+    # Per town (issue 19): the prefix of its archive codes (档案室-柜-盒-袋); empty: ARCHIVES_CODE_PREFIX
+    # for the deployment's first town, the town code for the others (archives.documents.locations).
+    archive_prefix = models.CharField("档案编码前缀", max_length=20, blank=True)
+    # Printed on the town's notices (告知书, 决定通知书, 公示, 花名册): each town's own office; empty: the
+    # deployment's OFFICE setting for its first town, a name built from the town's for the others.
+    office_name = models.CharField("民政办名称", max_length=100, blank=True)
+    office_address = models.CharField("民政办地址", max_length=100, blank=True)
+    office_phone = models.CharField("民政办电话", max_length=30, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -45,6 +53,19 @@ class Town(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Town assignment (issue 19): each town has one Django group holding `households.view_town` on it
+# (guardian, direct-FK table); a 镇民政办 or 镇纪委 account acts for the towns whose group it is in
+# (households.towns). District roles act for every town. Granted by households.towns.services only.
+class TownGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Town, on_delete=models.CASCADE)
+
+
+class TownUserObjectPermission(UserObjectPermissionBase):
+    # Never granted (towns are given to groups); the table exists so guardian never falls back to
+    # its generic table for towns.
+    content_object = models.ForeignKey(Town, on_delete=models.CASCADE)
 
 
 class Village(models.Model):

@@ -2,10 +2,11 @@
 
 `villages_visible_to` is the single source of truth for what a user may see:
 every list, search, export, print job and download goes through it (or through
-a selector built on it). Town-wide roles see every village; village review
-teams see the villages their team's Django group holds `view_village` on
-(guardian object permissions, read from the direct-FK table) while the team is
-active (see `register_grant_condition`); anyone else sees nothing.
+a selector built on it). Town-wide roles see every village of the towns they act
+for (households.towns: 镇民政办 and 镇纪委 their own town, 区民政局 and 区纪委 every
+town); village review teams see the villages their team's Django group holds
+`view_village` on (guardian object permissions, read from the direct-FK table)
+while the team is active (see `register_grant_condition`); anyone else sees nothing.
 """
 
 import json
@@ -24,6 +25,8 @@ from django.utils.functional import cached_property
 from households import idcard
 from households.models import Household, IncomeItem, Member, ReviewFlag, Village, VillageGroup
 from households.paychecks.selectors import paid_off
+from households.towns.selectors import GRANT as TOWN_GRANT
+from households.towns.selectors import is_district_wide, town_ids_of, towns_visible_to  # noqa: F401 (re-exported)
 from kanjia import roles
 
 User = AbstractBaseUser | AnonymousUser
@@ -83,49 +86,75 @@ def _team_village_ids(user: User, perm: str) -> list[int] | QuerySet:
 
 
 def forget_scope_cache(*, user: AbstractBaseUser) -> None:
-    """Drop cached roles and village ids after the user's teams or roles change."""
+    """Drop cached roles, towns and village ids after the user's teams, towns or roles change."""
     for name in (_CACHE, "_kanjia_roles"):
         if hasattr(user, name):
             delattr(user, name)
-
-
-def _sees_all(user: User) -> bool:
-    return roles.has_role(user, *roles.TOWN_WIDE_READERS)
-
-
-def _changes_all(user: User) -> bool:
-    return roles.has_role(user, roles.TOWN_OFFICE) and not roles.is_read_only(user)
 
 
 def _active(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-def villages_visible_to(*, user: User) -> QuerySet[Village]:
-    if not _active(user):
-        return Village.objects.none()
-    if _sees_all(user):
-        return Village.objects.all()
-    return Village.objects.filter(pk__in=_team_village_ids(user, "households.view_village"))
+def _town_village_ids(user: User, *, change: bool) -> list[int] | QuerySet | None:
+    """Villages of the towns the user acts for as a town-wide role: None for every village (district
+    roles reading), else ids (empty when the user acts for no town, or may not change). One query,
+    straight from the town grants (households.towns)."""
+    if not roles.has_role(user, *((roles.TOWN_OFFICE,) if change else roles.TOWN_WIDE_READERS)):
+        return []  # only the town office changes registry data town-wide (the district approves)
+    if roles.has_role(user, *roles.DISTRICT_LEVEL):
+        return [] if change else None
+    cache = getattr(user, _CACHE, None)
+    if cache is not None and "town_villages" in cache:
+        return cache["town_villages"]
+    ids = Village.objects.filter(
+        **{f"town__{TOWN_GRANT}group__user": user, f"town__{TOWN_GRANT}permission__codename": "view_town"}
+    ).values_list("pk", flat=True)
+    if cache is None:
+        return ids
+    cache["town_villages"] = list(ids)
+    return cache["town_villages"]
 
 
-def villages_changeable_by(*, user: User) -> QuerySet[Village]:
-    """Villages whose registry data the user may change (inspectors: none)."""
-    if not _active(user) or roles.is_read_only(user):
-        return Village.objects.none()
-    if _changes_all(user):
-        return Village.objects.all()
-    return Village.objects.filter(pk__in=_team_village_ids(user, "households.change_village"))
+def _village_ids(user: User, *, change: bool) -> list | None:
+    """The user's villages as id collections to OR together (None: every village; []: none).
+
+    Town-wide roles reach the villages of their towns (district roles: every town); review teams the
+    villages their groups hold grants on. Someone in both gets both. Within a request each
+    collection is a literal list read once; elsewhere a subquery."""
+    if not _active(user) or (change and roles.is_read_only(user)):
+        return []
+    town = _town_village_ids(user, change=change)
+    if town is None:
+        return None
+    team = (
+        _team_village_ids(user, "households.change_village" if change else "households.view_village")
+        if roles.has_role(user, roles.VILLAGE_TEAM)
+        else []
+    )
+    return [ids for ids in (town, team) if not (isinstance(ids, list) and not ids)]
 
 
 def _scoped(model, path: str, *, user: User, change: bool = False) -> QuerySet:
-    """`model` rows whose village (reached by `path`) is within the user's scope."""
-    if not _active(user) or (change and roles.is_read_only(user)):
-        return model.objects.none()
-    if _changes_all(user) if change else _sees_all(user):
+    """`model` rows whose village (reached by `path`) is within the user's scope (one query)."""
+    parts = _village_ids(user, change=change)
+    if parts is None:
         return model.objects.all()
-    perm = "households.change_village" if change else "households.view_village"
-    return model.objects.filter(**{f"{path}__in": _team_village_ids(user, perm)})
+    if not parts:
+        return model.objects.none()
+    q = Q(**{f"{path}__in": parts[0]})
+    for ids in parts[1:]:
+        q |= Q(**{f"{path}__in": ids})
+    return model.objects.filter(q)
+
+
+def villages_visible_to(*, user: User) -> QuerySet[Village]:
+    return _scoped(Village, "pk", user=user)
+
+
+def villages_changeable_by(*, user: User) -> QuerySet[Village]:
+    """Villages whose registry data the user may change (inspectors and the district: none)."""
+    return _scoped(Village, "pk", user=user, change=True)
 
 
 def households_visible_to(*, user: User) -> QuerySet[Household]:

@@ -434,8 +434,9 @@ def _copy_all(ctx: Context, households: int, batch: int, user: AbstractBaseUser 
     return done
 
 
-def _context(seed: int) -> Context:
-    villages = list(Village.objects.select_related("town").order_by("pk"))
+def _context(seed: int, towns: list[str] | None = None) -> Context:
+    villages = Village.objects.select_related("town").order_by("pk")
+    villages = list(villages if towns is None else villages.filter(town__code__in=towns))
     if not villages:
         raise ValueError("没有村(社区)：请先运行 load_demo 载入堪嘉镇的村(社区)。")
     groups: dict[int, list] = {village.pk: [] for village in villages}
@@ -466,6 +467,7 @@ def generate(
     batch: int = 2000,
     progress=None,
     use_copy: bool | None = None,
+    towns: list[str] | None = None,
 ) -> int:
     """Create `households` synthetic households across all villages; return how many.
 
@@ -475,7 +477,7 @@ def generate(
         use_copy = connection.vendor == "postgresql"
     if use_copy and connection.vendor != "postgresql":
         raise ValueError("COPY 写入需要 PostgreSQL。")
-    ctx = _context(seed)
+    ctx = _context(seed, towns)  # towns: codes of the towns to fill (default: every village)
     if not use_copy:
         done = 0
         while done < households:

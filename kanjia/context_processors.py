@@ -17,6 +17,6 @@ def office(request: HttpRequest) -> dict:
         "nav": nav,
         "nav_more": more,
         "nav_more_active": any(item["active"] for item in more),
-        "can_see_audit": bool(names & {roles.TOWN_OFFICE, roles.INSPECTOR}),
+        "can_see_audit": bool(names & {roles.TOWN_OFFICE, *roles.INSPECTORS}),
         "is_sysadmin": roles.SYSADMIN in names or bool(user and user.is_superuser),
     }

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from households.models import Area, Category, Standard, Town, Village, VillageGroup
 from households.policy.services import category_map
+from households.towns.services import town_assign
 from kanjia import roles
 
 DEMO_PASSWORD = "Kanjia@2021"  # noqa: S105 - demo accounts only, printed by `make run`
@@ -43,7 +44,24 @@ ACCOUNTS: list[tuple[str, str, str]] = [
     ("team2", "钱驻村", roles.VILLAGE_TEAM),
     ("district", "孙区局", roles.DISTRICT),
     ("inspector", "李纪检", roles.INSPECTOR),
+    ("district_inspector", "郑区纪委", roles.DISTRICT_INSPECTOR),
     ("sysadmin", "周管理", roles.SYSADMIN),
+]
+# Town-level demo accounts act for 堪嘉镇 (households.towns); district ones for every town.
+KANJIA = "512002110"
+
+# Two more towns of the district (issue 19), with synthetic villages, one team and households each,
+# so the district's pages have several towns to group and total. Names of villages and people are fictional.
+OTHER_TOWNS: list[tuple[str, str, list[str], int]] = [
+    ("丰裕镇", "512002111", ["青杠村", "石桥村", "新华社区"], 120),
+    ("伍隍镇", "512002112", ["柏树村", "双河村", "白云村", "伍隍社区"], 150),
+]
+# (username, full name, role, town code): each other town's office and 镇纪委.
+OTHER_TOWN_ACCOUNTS: list[tuple[str, str, str, str]] = [
+    ("town_fengyu", "吴丰裕", roles.TOWN_OFFICE, "512002111"),
+    ("inspector_fengyu", "丁丰纪", roles.INSPECTOR, "512002111"),
+    ("town_wuhuang", "易伍隍", roles.TOWN_OFFICE, "512002112"),
+    ("inspector_wuhuang", "凌伍纪", roles.INSPECTOR, "512002112"),
 ]
 
 # Staff profile (unit, post) of each demo login; team members' posts are set by load_teams.
@@ -52,7 +70,8 @@ ACCOUNT_PROFILES: dict[str, tuple[str, str]] = {
     "team1": ("镇政府", "驻村干部"),
     "team2": ("镇政府", "驻村干部"),
     "district": ("区民政局", "社会救助科工作人员"),
-    "inspector": ("纪委", "纪检监察员"),
+    "inspector": ("纪委", "镇纪委纪检监察员"),
+    "district_inspector": ("纪委", "区纪委监委纪检监察员"),
     "sysadmin": ("镇政府", "系统管理员"),
 }
 
@@ -131,6 +150,8 @@ def load_accounts() -> list[tuple[str, str, str]]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if role in roles.TOWN_LEVEL:
+            town_assign(user=user, town=Town.objects.get(code=KANJIA))
     _account_profiles()
     return ACCOUNTS
 
@@ -237,7 +258,7 @@ def load_teams() -> list[str]:
     for name, (leader, leader_name), (cadre, cadre_name), village_cadres, units in TEAMS:
         team = ReviewTeam.objects.filter(name=name).first()
         if team is None:
-            team = team_services.team_create(name=name, by=by, active_from=today)
+            team = team_services.team_create(name=name, by=by, active_from=today, town=town)
         elif team.active_to is not None and team.active_to < today:
             team = team_services.team_update(
                 team=team, by=by, name=team.name, leader=None, active_from=today, active_to=None
@@ -287,12 +308,90 @@ def load_households() -> int:
     from households.models import Household, PropertyRule
     from households.synthetic import generate
 
-    town = Town.objects.get(code="512002110")
+    town = Town.objects.get(code=KANJIA)
     for name, kind, limit in DEMO_PROPERTY_RULES:
         PropertyRule.objects.get_or_create(town=town, name=name, defaults={"kind": kind, "max_quantity": limit})
-    if Household.objects.exists():
+    if Household.objects.filter(village__town=town).exists():
         return 0
-    return generate(households=DEMO_HOUSEHOLDS, seed=20210518, user=User.objects.filter(username="town").first())
+    user = User.objects.filter(username="town").first()
+    return generate(households=DEMO_HOUSEHOLDS, seed=20210518, user=user, towns=[KANJIA], use_copy=False)
+
+
+@transaction.atomic
+def load_other_towns() -> list[Town]:
+    """Two more towns (issue 19): villages, the same demo standards and categories, an office and a
+    镇纪委 account, one team over all their villages, and synthetic households (only while they
+    have none). Idempotent."""
+    from django.utils import timezone
+
+    from households.models import Household, PropertyRule
+    from households.synthetic import generate
+    from review.models import ReviewTeam, Staff, TeamMembership, TeamVillage
+    from review.relatives.services import declare_none, has_declaration
+    from review.teams import services as team_services
+
+    today = timezone.localdate()
+    towns = []
+    for index, (name, code, units, count) in enumerate(OTHER_TOWNS, start=2):
+        town, _ = Town.objects.get_or_create(code=code, defaults={"name": name})
+        for order, unit in enumerate(units, start=1):
+            kind = Village.Kind.COMMUNITY if unit.endswith("社区") else Village.Kind.VILLAGE
+            village, _ = Village.objects.get_or_create(
+                town=town, name=unit, defaults={"kind": kind, "code": f"{order:03d}", "order": order}
+            )
+            for number in range(1, 4):
+                VillageGroup.objects.get_or_create(village=village, number=number)
+        for area, amount, since in STANDARDS:
+            Standard.objects.get_or_create(
+                town=town, area=area, effective_from=since, defaults={"monthly_amount": amount, "note": "演示数据"}
+            )
+        for cat_name, extra, description in CATEGORIES:
+            category, _ = Category.objects.get_or_create(
+                town=town, name=cat_name, defaults={"extra_amount": extra, "description": description}
+            )
+            if category.mapped_at is None and cat_name in CATEGORY_CRITERIA:
+                category_map(category=category, by=None, **CATEGORY_CRITERIA[cat_name])
+        for rule_name, kind, limit in DEMO_PROPERTY_RULES:
+            PropertyRule.objects.get_or_create(
+                town=town, name=rule_name, defaults={"kind": kind, "max_quantity": limit}
+            )
+        office = None
+        for username, full_name, role, town_code in OTHER_TOWN_ACCOUNTS:
+            if town_code != code:
+                continue
+            user = _demo_user(username, full_name)
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+            town_assign(user=user, town=town)
+            if role == roles.TOWN_OFFICE:
+                office = user
+            if not Staff.objects.filter(user=user).exists():
+                unit, post = (
+                    (Staff.Unit.TOWN, "民政办工作人员")
+                    if role == roles.TOWN_OFFICE
+                    else (Staff.Unit.DISCIPLINE, "镇纪委纪检监察员")
+                )
+                team_services.staff_upsert(user=user, name=full_name, unit=unit, post=post, by=office or user)
+        team_name = f"{name}第一组"
+        team = ReviewTeam.objects.filter(name=team_name).first() or team_services.team_create(
+            name=team_name, by=office, active_from=today, town=town
+        )
+        cadre = _demo_user(f"team{index}_{code[-1]}", f"{name[:2]}驻村")
+        if not Staff.objects.filter(user=cadre).exists():
+            team_services.staff_upsert(
+                user=cadre, name=cadre.first_name, unit=Staff.Unit.TOWN, post="驻村干部", by=office
+            )
+        if not team.memberships.filter(user=cadre).exists():
+            team_services.team_add_member(team=team, user=cadre, role=TeamMembership.Role.CADRE, by=office)
+        for village in town.villages.all():
+            if not TeamVillage.objects.filter(village=village, active=True).exists():
+                team_services.team_assign_village(team=team, village=village, by=office)
+        for person in (office, cadre):
+            if not has_declaration(user=person):
+                declare_none(user=person, by=office)
+        if not Household.objects.filter(village__town=town).exists():
+            generate(households=count, seed=20210518 + index, user=office, towns=[code], use_copy=False)
+        towns.append(town)
+    return towns
 
 
 def load_campaign() -> int:
@@ -310,8 +409,8 @@ def load_campaign() -> int:
     from review.models import Campaign, CampaignPhase
 
     town = User.objects.get(username="town")
-    if Campaign.objects.exists():
-        demo_campaign = Campaign.objects.filter(name__endswith="（演示）").order_by("id").first()
+    if Campaign.objects.filter(town__code=KANJIA).exists():
+        demo_campaign = Campaign.objects.filter(town__code=KANJIA, name__endswith="（演示）").order_by("id").first()
         if demo_campaign is not None:
             _teams_serve(demo_campaign, by=town)
         return 0

@@ -111,6 +111,10 @@ class RoleChange(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.PROTECT, related_name="role_changes"
     )
     role = models.CharField("角色", max_length=20)
+    # The town a town-level role (镇民政办, 纪委监察) is given for (issue 19); empty for district roles.
+    town = models.ForeignKey(
+        "households.Town", verbose_name="乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     change = models.CharField("变更", max_length=8, choices=Change.choices)
     state = models.CharField("状态", max_length=8, choices=State.choices, db_index=True)
     reason = models.CharField("理由", max_length=200, blank=True)

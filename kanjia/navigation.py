@@ -39,7 +39,7 @@ ENTRIES = (
     Entry("档案", "archives:index", ("/archives/",)),
     Entry("近亲属备案", "review:relatives:register", ("/review/relatives/register/",), TOWN_WIDE),
     Entry("近亲属申报", "review:relatives:mine", ("/review/relatives/mine/",), STAFF, secondary=True),
-    Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, roles.INSPECTOR)),
+    Entry("审计", "audit:index", ("/audit/",), (roles.TOWN_OFFICE, *roles.INSPECTORS)),
     Entry("节假日", "calendar", ("/calendar/",), (roles.TOWN_OFFICE,), secondary=True),
     Entry("账号与角色", "accounts:list", ("/accounts/manage/",), (roles.SYSADMIN,)),
     Entry("角色确认", "accounts:roles", ("/accounts/manage/roles/",), (roles.TOWN_OFFICE,), secondary=True),

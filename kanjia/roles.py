@@ -1,4 +1,4 @@
-"""The five roles of the system, as Django groups (created by a migration).
+"""The six roles of the system, as Django groups (created by a migration).
 
 Role names are data shared by every app, so they live here rather than in one
 domain app: `households` must know them to scope querysets without importing
@@ -10,16 +10,22 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 TOWN_OFFICE = "镇民政办"
 VILLAGE_TEAM = "清理小组"
 DISTRICT = "区民政局"
-INSPECTOR = "纪委监察"
+INSPECTOR = "纪委监察"  # the town's 镇纪委: one town
+DISTRICT_INSPECTOR = "区纪委监察"  # the district's 区纪委: every town (issue 19)
 SYSADMIN = "系统管理员"
 
-ALL_ROLES = (TOWN_OFFICE, VILLAGE_TEAM, DISTRICT, INSPECTOR, SYSADMIN)
+ALL_ROLES = (TOWN_OFFICE, VILLAGE_TEAM, DISTRICT, INSPECTOR, DISTRICT_INSPECTOR, SYSADMIN)
+INSPECTORS = (INSPECTOR, DISTRICT_INSPECTOR)
+# Town-level roles act for the towns their account is assigned to (households.towns); district-level
+# roles act for every town of the deployment. A town-level account with no town sees nothing.
+TOWN_LEVEL = (TOWN_OFFICE, INSPECTOR)
+DISTRICT_LEVEL = (DISTRICT, DISTRICT_INSPECTOR)
 # Roles never held together with 清理小组 membership: an inspector or district officer in a team would
 # gain change rights on its villages and lose their independence (review.teams and kanjia.accounts check it).
-NOT_TEAM_ROLES = (INSPECTOR, DISTRICT, SYSADMIN)
-# Roles that see every village of the town (everyone else sees only what a
-# review team grants them through object permissions).
-TOWN_WIDE_READERS = (TOWN_OFFICE, DISTRICT, INSPECTOR)
+NOT_TEAM_ROLES = (INSPECTOR, DISTRICT_INSPECTOR, DISTRICT, SYSADMIN)
+# Roles that see every village of their town (镇民政办, 镇纪委) or of the district (区民政局, 区纪委);
+# everyone else sees only what a review team grants them through object permissions.
+TOWN_WIDE_READERS = (TOWN_OFFICE, DISTRICT, INSPECTOR, DISTRICT_INSPECTOR)
 
 
 def role_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
@@ -44,6 +50,6 @@ def reads_whole_town(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def is_read_only(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Discipline inspectors read everything and change nothing."""
+    """Discipline inspectors read everything (in their town, or the district's) and change nothing."""
     roles = role_names(user)
-    return INSPECTOR in roles and not (roles - {INSPECTOR})
+    return bool(roles & set(INSPECTORS)) and not (roles - set(INSPECTORS))

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -27,6 +26,7 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
 from households.models import Household, Village
+from households.towns.selectors import office_of
 from kanjia.pdf import BASE_CSS, STATIC_DIR, StaticOnlyFetcher
 from publicity.models import NoticeFile, PolicySheet, PublicityRound
 from publicity.rounds import NUMERALS
@@ -185,8 +185,8 @@ def round_period(*, round: PublicityRound) -> str:
     return f"公示期：{_cn_date(round.starts_on)}至{_cn_date(round.ends_on)}"
 
 
-def _office() -> dict:
-    office = settings.OFFICE
+def _office(town=None) -> dict:
+    office = office_of(town=town)  # each town's own office (issue 19)
     return {"name": office["name"], "phone": office["phone"], "address": office["address"]}
 
 
@@ -201,7 +201,7 @@ def round_context(*, round: PublicityRound, rows: list[NoticeRow] | None = None)
         "rows": rows,
         "households": len(rows),
         "persons": sum(r.persons for r in rows),
-        "office": _office(),
+        "office": _office(round.village.town),
         "issued_on": _cn_date(issued or timezone.localdate()),
         "draft": round.status == PublicityRound.Status.DRAFT,
         "paper": round.paper,
@@ -220,7 +220,7 @@ def board_context(*, village: Village, rows: list[NoticeRow] | None = None) -> d
         "rows": rows,
         "households": len(rows),
         "persons": sum(r.persons for r in rows),
-        "office": _office(),
+        "office": _office(village.town),
         "issued_on": _cn_date(today),
         "draft": False,
         "paper": PublicityRound.Paper.A4,

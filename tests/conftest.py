@@ -37,11 +37,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-def make_user(username: str, role: str | None, *, full_name: str = "", **extra) -> User:
+def make_user(username: str, role: str | None, *, full_name: str = "", town=None, **extra) -> User:
+    """A user with `role`; a town-level role (镇民政办, 纪委监察) acts for `town`, by default 堪嘉镇
+    (the TownFactory town every VillageFactory village belongs to)."""
     user = User.objects.create_user(username=username, password=PASSWORD, first_name=full_name or username, **extra)
     if role:
         # get_or_create: transactional tests flush the rows the role migration made.
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if role in roles.TOWN_LEVEL:
+        from households.towns.services import town_assign
+        from tests.factories import TownFactory
+
+        town_assign(user=user, town=town or TownFactory())
     return user
 
 
@@ -96,6 +103,26 @@ def district_officer(db) -> User:
 @pytest.fixture
 def inspector(db) -> User:
     return make_user("inspector", roles.INSPECTOR, full_name="测试纪检")
+
+
+@pytest.fixture
+def district_inspector(db) -> User:
+    return make_user("district_inspector", roles.DISTRICT_INSPECTOR, full_name="测试区纪委")
+
+
+@pytest.fixture
+def other_town(db):
+    """A second town of the district (issue 19), with one village."""
+    from tests.factories import TownFactory, VillageFactory
+
+    town = TownFactory(name="城东镇", code="512002999")
+    VillageFactory(town=town, name="东岳村")
+    return town
+
+
+@pytest.fixture
+def other_town_officer(other_town) -> User:
+    return make_user("other_town_officer", roles.TOWN_OFFICE, full_name="城东民政", town=other_town)
 
 
 @pytest.fixture

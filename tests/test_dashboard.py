@@ -3,13 +3,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from households.models import Household, Town, Village
+from households.models import Household, Village
+from tests.factories import TownFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_dashboard_shows_real_counts_in_chinese(client, town_officer):
-    town = Town.objects.create(name="堪嘉镇", code="T1")
+    town = TownFactory()
     village = Village.objects.create(town=town, name="中心村", code="002")
     Household.objects.create(
         village=village,
@@ -30,7 +31,7 @@ def test_dashboard_shows_real_counts_in_chinese(client, town_officer):
 
 
 def test_user_without_role_sees_nothing(client, outsider):
-    town = Town.objects.create(name="堪嘉镇", code="T1")
+    town = TownFactory()
     village = Village.objects.create(town=town, name="中心村", code="002")
     Household.objects.create(village=village, status=Household.Status.ACTIVE, head_name="王某")
     client.force_login(outsider)

@@ -10,10 +10,7 @@ PREFIXES = ("case_", "dynamic_", "relative_", "ledger_", "policy_", "audit_", "d
 
 def test_no_topic_prefixed_module_at_an_app_top_level():
     found = [
-        f"{app}/{path.name}"
-        for app in APPS
-        for path in (ROOT / app).glob("*.py")
-        if path.name.startswith(PREFIXES)
+        f"{app}/{path.name}" for app in APPS for path in (ROOT / app).glob("*.py") if path.name.startswith(PREFIXES)
     ]
     assert found == []
 

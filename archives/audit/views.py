@@ -28,7 +28,7 @@ TRAIL_LIMIT = 500
 
 
 def _require_auditor(request: HttpRequest) -> None:
-    if not roles.has_role(request.user, roles.INSPECTOR, roles.TOWN_OFFICE):
+    if not roles.has_role(request.user, *roles.INSPECTORS, roles.TOWN_OFFICE):
         raise PermissionDenied("审计记录仅供纪委监察和镇民政办查阅。")
 
 

@@ -18,14 +18,14 @@ User = AbstractBaseUser | AnonymousUser
 
 def can_read_register(*, user: User) -> bool:
     """Who may open the register's pages at all (what they find there is `clues_visible_to`)."""
-    return bool(user.is_authenticated and user.is_active and roles.has_role(user, roles.INSPECTOR, roles.TOWN_OFFICE))
+    return bool(user.is_authenticated and user.is_active and roles.has_role(user, *roles.INSPECTORS, roles.TOWN_OFFICE))
 
 
 def clues_visible_to(*, user: User) -> QuerySet[Clue]:
     if not can_read_register(user=user):
         return Clue.objects.none()
     clues = Clue.objects.filter(town_id__in=villages_visible_to(user=user).values("town_id")).exclude(staff=user)
-    if roles.has_role(user, roles.INSPECTOR):
+    if roles.has_role(user, *roles.INSPECTORS):
         return clues
     return clues.filter(referred_at__isnull=False)
 

@@ -28,7 +28,7 @@ MAX_LINKS = 200
 
 
 def can_register(*, user: AbstractBaseUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and roles.has_role(user, roles.INSPECTOR))
+    return bool(user.is_authenticated and user.is_active and roles.has_role(user, *roles.INSPECTORS))
 
 
 def can_answer(*, user: AbstractBaseUser) -> bool:

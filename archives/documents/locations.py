@@ -37,10 +37,15 @@ class SyncResult:
 
 
 def code_prefix(town: Town) -> str:
+    """The town's own prefix (per town, issue 19); else the deployment's setting, which as a plain
+    string names the first town's room only (room codes are unique across towns), else the town code."""
+    if town.archive_prefix:
+        return town.archive_prefix
     prefix = getattr(settings, "ARCHIVES_CODE_PREFIX", DEFAULT_PREFIX)
     if isinstance(prefix, dict):
         return prefix.get(town.name) or town.code
-    return prefix or DEFAULT_PREFIX
+    first = Town.objects.order_by("pk").values_list("pk", flat=True).first()
+    return (prefix or DEFAULT_PREFIX) if town.pk == first else town.code
 
 
 def cabinet_code(room_code: str, village: Village) -> str:

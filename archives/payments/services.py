@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -46,6 +45,7 @@ from archives.models import PaymentRoll, PaymentRollLine
 from archives.payments.selectors import can_generate_rolls
 from households import idcard
 from households.models import Household, Town
+from households.towns.selectors import office_of
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
 from review.dynamic.services import add_months, grace_in_force, month_start
@@ -516,7 +516,7 @@ def roll_pdf(*, roll: PaymentRoll) -> bytes:
             "lines": lines,
             "totals": roll_village_totals(roll=roll),
             "diff": roll_diff(roll=roll),
-            "office": settings.OFFICE,
+            "office": office_of(town=roll.town),
         },
         stylesheets=(STATIC_DIR / "pdf" / "roll.css",),
     )

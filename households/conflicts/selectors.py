@@ -67,6 +67,6 @@ def id_holders_check(
 
 def conflicts_visible_to(*, user: AbstractBaseUser) -> QuerySet[IdConflict]:
     """The town office resolves these; inspectors read them; nobody else sees them."""
-    if not (user.is_authenticated and user.is_active and roles.has_role(user, roles.TOWN_OFFICE, roles.INSPECTOR)):
+    if not (user.is_authenticated and user.is_active and roles.has_role(user, roles.TOWN_OFFICE, *roles.INSPECTORS)):
         return IdConflict.objects.none()
     return IdConflict.objects.select_related("user", "holder__household__village", "village", "resolved_by")

@@ -15,7 +15,7 @@ from kanjia import roles
 
 def _readable(request: HttpRequest):
     conflicts = selectors.conflicts_visible_to(user=request.user)
-    if not roles.has_role(request.user, roles.TOWN_OFFICE, roles.INSPECTOR):
+    if not roles.has_role(request.user, roles.TOWN_OFFICE, *roles.INSPECTORS):
         raise Http404
     return conflicts
 

@@ -28,7 +28,7 @@ User = get_user_model()
 # Roles whose holders take decisions on cases: a second person confirms giving them.
 DECIDING_ROLES = (roles.TOWN_OFFICE, roles.DISTRICT)
 # Roles this page gives or takes (清理小组 goes through review.teams.services).
-ASSIGNABLE_ROLES = (roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR, roles.SYSADMIN)
+ASSIGNABLE_ROLES = (roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR, roles.DISTRICT_INSPECTOR, roles.SYSADMIN)
 
 
 def _require_admin(by: AbstractBaseUser) -> None:

@@ -21,8 +21,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from households.models import Household
-from households.selectors import households_changeable_by
+from households.models import Household, Town
+from households.selectors import households_changeable_by, town_ids_of
 from kanjia import roles
 from review.cases.workflow import S, recusal_reason, stage_due
 from review.leadership.services import leadership_set
@@ -54,9 +54,23 @@ def can_manage_campaigns(*, user: AbstractBaseUser) -> bool:
     return user.is_authenticated and not roles.is_read_only(user) and roles.has_role(user, roles.TOWN_OFFICE)
 
 
-def _require_town_office(user: AbstractBaseUser) -> None:
+def _require_town_office(user: AbstractBaseUser, town_id: int | None = None) -> None:
     if not can_manage_campaigns(user=user):
         raise PermissionDenied("专项行动由镇民政办设置和启动。")
+    if town_id is not None:
+        towns = town_ids_of(user=user)
+        if towns is not None and town_id not in towns:
+            raise PermissionDenied("只能设置和启动本镇的专项行动。")
+
+
+def _creator_town(by: AbstractBaseUser, town: Town | None) -> Town:
+    """The campaign's town: given, or the one town the town office acts for."""
+    if town is not None:
+        return town
+    towns = town_ids_of(user=by) or []
+    if len(towns) != 1:
+        raise ValidationError({"town": "请选择专项行动所属的乡镇。"})
+    return Town.objects.get(pk=towns[0])
 
 
 def _check_phases(phases: list[PhaseInput]) -> None:
@@ -92,14 +106,17 @@ def campaign_create(
     spot_check_share: Decimal = SPOT_CHECK_FLOOR,
     phases: list[PhaseInput] | None = None,
     leadership: Iterable[AbstractBaseUser] = (),
+    town: Town | None = None,
 ) -> Campaign:
     _require_town_office(by)
+    town = _creator_town(by, town)
+    _require_town_office(by, town.pk)
     name = (name or "").strip()
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = "请填写行动名称。"
-    elif Campaign.objects.filter(name=name).exists():
-        errors["name"] = "已有同名的专项行动。"
+    elif Campaign.objects.filter(town=town, name=name).exists():
+        errors["name"] = "本镇已有同名的专项行动。"
     if kind not in Campaign.Kind.values:
         errors["kind"] = "请选择行动类型。"
     rounds = publicity_rounds_for(appraisal_required=appraisal_required)
@@ -115,6 +132,7 @@ def campaign_create(
     phases = phases if phases is not None else default_phases(year=scope_date.year)
     _check_phases(phases)
     campaign = Campaign(
+        town=town,
         name=name,
         kind=kind,
         scope_date=scope_date,
@@ -136,8 +154,8 @@ def campaign_create(
 
 
 def households_in_scope(*, campaign: Campaign) -> QuerySet[Household]:
-    """Recipients (在保) registered as covered by the scope date."""
-    return Household.objects.filter(status=Household.Status.ACTIVE).filter(
+    """The campaign's town's recipients (在保) registered as covered by the scope date."""
+    return Household.objects.filter(status=Household.Status.ACTIVE, village__town_id=campaign.town_id).filter(
         Q(start_month__isnull=True) | Q(start_month__lte=campaign.scope_date)
     )
 
@@ -148,7 +166,7 @@ def _team_by_village() -> dict[int, int]:
 
 def campaign_launch(*, campaign: Campaign, by: AbstractBaseUser) -> int:
     """Create the missing re-check cases of `campaign`; returns how many were created."""
-    _require_town_office(by)
+    _require_town_office(by, campaign.town_id)
     with transaction.atomic():
         # Two launches at once queue here; the second creates nothing.
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -201,6 +219,8 @@ def application_create(*, household: Household, by: AbstractBaseUser, campaign: 
         raise PermissionDenied(refusal)
     if household.status == Household.Status.ACTIVE:
         raise ValidationError("该户已在保，应通过复核办理，不能作为新申请。")
+    if campaign is not None and campaign.town_id != household.village.town_id:
+        raise ValidationError("该户不属于本次专项行动所在的乡镇。")
     case = Case(
         household=household,
         campaign=campaign,

@@ -340,9 +340,10 @@ class ApplicationForm(StyledForm):
         help_text="专项行动中排查发现的应保未保户，选择该行动；群众到村(社区)或镇提出的申请不选。",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, campaigns=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.filter(launched_at__isnull=False).order_by("-scope_date")
+        campaigns = Campaign.objects.none() if campaigns is None else campaigns  # the user's own (towns)
+        self.fields["campaign"].queryset = campaigns.filter(launched_at__isnull=False).order_by("-scope_date")
 
 
 UNSIGNED_CHOICES = [("", "不限"), ("1", "公示期满，待签字上交"), ("me", "登记表待我签字")]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import ReviewFlag
-from households.selectors import households_visible_to
+from households.selectors import households_visible_to, town_ids_of, villages_visible_to
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from kanjia.worklists import WorkItem
@@ -27,11 +27,17 @@ def cases_visible_to(*, user: User) -> QuerySet[Case]:
 
 
 def campaigns_visible_to(*, user: User) -> QuerySet[Campaign]:
-    # A campaign's settings are not personal data: anyone with a role sees the list;
-    # what they see *inside* (cases, counts) is scoped by their villages.
+    # A campaign's settings are not personal data: everyone working in its town sees it (the town's
+    # office and inspector, the teams of its villages, the district); what they see *inside* (cases,
+    # counts) is scoped by their villages. Another town's campaigns are not there at all (issue 19).
     if not user.is_authenticated or not user.is_active or not roles.role_names(user):
         return Campaign.objects.none()
-    return Campaign.objects.all()
+    towns = town_ids_of(user=user)
+    if towns is None:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(
+        Q(town_id__in=towns) | Q(town_id__in=villages_visible_to(user=user).values("town_id"))
+    )
 
 
 def overdue_q(*, today: date | None = None) -> Q:

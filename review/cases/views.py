@@ -1,6 +1,5 @@
 """Pages for campaigns, cases and worklists. Thin: selectors read, workflow/campaigns write."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from households.idcard import mask
 from households.models import ReviewFlag
 from households.selectors import households_visible_to, villages_visible_to
+from households.towns.selectors import office_of
 from kanjia.forms import attach_errors
 from kanjia.printing import printed_pdf
 from kanjia.worklists import work_items
@@ -131,7 +131,7 @@ def application_new(request: HttpRequest, household_pk: int) -> HttpResponse:
     refusal = campaign_services.application_refusal(user=request.user, household=household)
     if refusal:
         raise PermissionDenied(refusal)
-    form = ApplicationForm(request.POST or None)
+    form = ApplicationForm(request.POST or None, campaigns=campaigns_visible_to(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             case = campaign_services.application_create(
@@ -395,7 +395,7 @@ def acceptance_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "household": case.household,
         "record": record,
         "materials": materials,
-        "office": settings.OFFICE,
+        "office": office_of(town=case.household.village.town),
         "printed_at": timezone.localtime(),
     }
     return printed_pdf(

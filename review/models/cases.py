@@ -70,7 +70,9 @@ class Campaign(models.Model):
         QUARTERLY = "季度核查", "季度核查"
         PERIODIC = "定期核查", "定期核查"
 
-    name = models.CharField("行动名称", max_length=100, unique=True)
+    # Each town runs its own campaigns (issue 19): a town's office and teams see only theirs.
+    town = models.ForeignKey("households.Town", on_delete=models.PROTECT, related_name="+", verbose_name="乡镇")
+    name = models.CharField("行动名称", max_length=100)
     kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.SPECIAL)
     scope_date = models.DateField("核查范围日期", help_text="截至该日在保的低保户纳入本次行动")
     appraisal_required = models.BooleanField("必须民主评议", default=True)
@@ -100,6 +102,9 @@ class Campaign(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-scope_date", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["town", "name"], name="campaign_unique_name", violation_error_message="本镇已有同名的专项行动。"
+            ),
             models.CheckConstraint(
                 condition=Q(spot_check_share__gte=30, spot_check_share__lte=100),
                 name="campaign_spot_share_range",

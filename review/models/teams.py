@@ -48,6 +48,8 @@ class ReviewTeam(models.Model):
     """A 清理小组: led by a 驻村领导, responsible for one or more villages."""
 
     name = models.CharField("小组名称", max_length=50, unique=True)
+    # The town the team works in (issue 19): its villages and campaign are that town's.
+    town = models.ForeignKey("households.Town", on_delete=models.PROTECT, related_name="+", verbose_name="乡镇")
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -5,7 +5,6 @@ district and the inspector read; village teams see their villages' notices (not
 the complaints register). Objects of other villages are 404.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from households.towns.selectors import office_of
 from kanjia import roles
 from kanjia.forms import attach_errors, query_id
 from kanjia.printing import printed_pdf
@@ -164,7 +164,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "notice": notice,
         "household": notice.household,
         "appeal": services.appeal_text(setting=setting),
-        "office": settings.OFFICE,
+        "office": office_of(town=notice.household.village.town),
         "printed_at": timezone.localtime(),
     }
     return printed_pdf(

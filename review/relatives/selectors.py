@@ -7,7 +7,7 @@ from households.selectors import villages_visible_to
 from kanjia import roles
 from review.models import DeclarationStatus, RelativeDeclaration, RelativeFiling
 
-REGISTER_READERS = (roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR)
+REGISTER_READERS = (roles.TOWN_OFFICE, roles.DISTRICT, *roles.INSPECTORS)
 
 
 def may_read_register(user: AbstractBaseUser) -> bool:

@@ -14,7 +14,7 @@ from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Valu
 from django.utils import timezone
 
 from households.models import Village
-from households.selectors import GRANT, households_visible_to
+from households.selectors import GRANT, households_visible_to, town_ids_of
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from review.models import ReviewTeam, TeamMembership, TeamVillage
@@ -79,15 +79,18 @@ def _with_details(teams: QuerySet[ReviewTeam]) -> QuerySet[ReviewTeam]:
 def teams_visible_to(*, user: User) -> QuerySet[ReviewTeam]:
     if not user.is_authenticated or not user.is_active:
         return ReviewTeam.objects.none()
-    if roles.has_role(user, *roles.TOWN_WIDE_READERS):
+    towns = town_ids_of(user=user)
+    if towns is None:
         return ReviewTeam.objects.all()
-    return ReviewTeam.objects.filter(memberships__user=user).distinct()
+    mine = ReviewTeam.objects.filter(memberships__user=user).values("pk")
+    return ReviewTeam.objects.filter(Q(town_id__in=towns) | Q(pk__in=mine))
 
 
 def teams_changeable_by(*, user: User) -> QuerySet[ReviewTeam]:
     if not can_manage_teams(user=user):
         return ReviewTeam.objects.none()
-    return ReviewTeam.objects.all()
+    towns = town_ids_of(user=user)
+    return ReviewTeam.objects.all() if towns is None else ReviewTeam.objects.filter(town_id__in=towns)
 
 
 def can_manage_teams(*, user: User) -> bool:
@@ -130,7 +133,7 @@ def my_teams(*, user: User) -> list[ReviewTeam]:
 def village_choices_for_team(*, team: ReviewTeam) -> QuerySet[Village]:
     """Villages the team does not cover yet (some may be covered by another team: assigning moves them)."""
     covered = TeamVillage.objects.filter(team=team, active=True).values("village_id")
-    return Village.objects.exclude(pk__in=covered).order_by("order", "id")
+    return Village.objects.filter(town_id=team.town_id).exclude(pk__in=covered).order_by("order", "id")
 
 
 def active_team_names() -> dict[int, str]:
@@ -140,7 +143,7 @@ def active_team_names() -> dict[int, str]:
 
 def member_candidates() -> QuerySet:
     """Active accounts that may join a team: not the town-wide roles, not sysadmins."""
-    excluded = [roles.TOWN_OFFICE, roles.DISTRICT, roles.INSPECTOR, roles.SYSADMIN]
+    excluded = [roles.TOWN_OFFICE, roles.DISTRICT, *roles.INSPECTORS, roles.SYSADMIN]
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -178,17 +181,33 @@ def _with_profile(users: QuerySet) -> QuerySet:
     )
 
 
+def _accounts_of_towns(user: User) -> QuerySet:
+    """Accounts working in the user's towns (assigned to the town, or in one of its teams); the
+    district's: every account."""
+    accounts = get_user_model().objects.all()
+    towns = town_ids_of(user=user)
+    if towns is None:
+        return accounts
+    assigned = Group.objects.filter(towngroupobjectpermission__content_object_id__in=towns).values("user")
+    in_teams = TeamMembership.objects.filter(team__town_id__in=towns).values("user_id")
+    return accounts.filter(Q(pk__in=assigned) | Q(pk__in=in_teams) | Q(pk=user.pk))
+
+
 def staff_list(*, user: User) -> QuerySet:
-    """Every account with its profile and role groups (3 queries), for the town-wide roles; nobody else."""
+    """The accounts of the user's towns with profile and role groups (3 queries), for the town-wide
+    roles; nobody else."""
     if not can_see_all_staff(user=user):
         return get_user_model().objects.none()
-    return _with_profile(get_user_model().objects.all()).order_by("-is_active", "staff__unit", "username")
+    return _with_profile(_accounts_of_towns(user)).order_by("-is_active", "staff__unit", "username")
 
 
 def staff_person(*, user: User, pk: int) -> AbstractBaseUser | None:
-    """The account `pk` with its profile, if `user` may see it (the town-wide roles, or themselves)."""
+    """The account `pk` with its profile, if `user` may see it (the town-wide roles of its town, or
+    themselves)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    if not can_see_all_staff(user=user) and user.pk != pk:
+    if user.pk == pk:
+        return _with_profile(get_user_model().objects.filter(pk=pk)).first()
+    if not can_see_all_staff(user=user):
         return None
-    return _with_profile(get_user_model().objects.filter(pk=pk)).first()
+    return _with_profile(_accounts_of_towns(user).filter(pk=pk)).first()

@@ -22,8 +22,8 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from households import idcard
-from households.models import Village
-from households.selectors import forget_scope_cache
+from households.models import Town, Village
+from households.selectors import forget_scope_cache, town_ids_of
 from kanjia import roles
 from review.models import Campaign, ReviewTeam, Staff, TeamMembership, TeamVillage
 
@@ -56,6 +56,23 @@ def _check_name(name: str, *, exclude_pk: int | None = None) -> str:
     return name
 
 
+def _team_town(by: AbstractBaseUser, town: Town | None) -> Town:
+    """The team's town: given (or its campaign's), else the one town of the office creating it."""
+    towns = town_ids_of(user=by)
+    if town is None:
+        if not towns or len(towns) != 1:
+            raise ValidationError({"town": "请选择小组所在的乡镇。"})
+        return Town.objects.get(pk=towns[0])
+    if towns is not None and town.pk not in towns:
+        raise ValidationError({"town": "只能为本镇设立清理小组。"})
+    return town
+
+
+def _check_campaign_town(campaign: Campaign | None, town: Town) -> None:
+    if campaign is not None and campaign.town_id != town.pk:
+        raise ValidationError({"campaign": "只能选择本镇的专项行动。"})
+
+
 def _grant(team: ReviewTeam, village: Village) -> None:
     for perm in VILLAGE_PERMS:
         assign_perm(perm, team.group, village)
@@ -75,11 +92,16 @@ def team_create(
     active_from: date | None = None,
     active_to: date | None = None,
     campaign: Campaign | None = None,
+    town: Town | None = None,
 ) -> ReviewTeam:
     name = _check_name(name)
     _check_dates(active_from, active_to)
+    town = _team_town(by, town or (campaign.town if campaign is not None else None))
+    _check_campaign_town(campaign, town)
     group = Group.objects.create(name=_group_name(name))
-    team = ReviewTeam(name=name, group=group, active_from=active_from, active_to=active_to, campaign=campaign)
+    team = ReviewTeam(
+        name=name, town=town, group=group, active_from=active_from, active_to=active_to, campaign=campaign
+    )
     team._history_user = by
     team.save()
     if leader is not None:
@@ -105,6 +127,7 @@ def team_update(
         team.group.save(update_fields=["name"])
     team.name, team.active_from, team.active_to = name, active_from, active_to
     if campaign is not KEEP:
+        _check_campaign_town(campaign, team.town)
         team.campaign = campaign
     team._history_user = by
     team.save()
@@ -188,6 +211,8 @@ def team_assign_village(*, team: ReviewTeam, village: Village, by: AbstractBaseU
     # Lock the village row: two concurrent assignments of one village queue up
     # here instead of one of them failing on the partial unique constraint.
     village = Village.objects.select_for_update().get(pk=village.pk)
+    if team.town_id is not None and village.town_id != team.town_id:
+        raise ValidationError({"village": f"{village}不属于本小组所在的乡镇。"})
     current = TeamVillage.objects.filter(village=village, active=True).select_related("team__group").first()
     if current is not None:
         if current.team_id == team.pk:
@@ -209,6 +234,8 @@ def team_assign_village(*, team: ReviewTeam, village: Village, by: AbstractBaseU
 @transaction.atomic
 def team_unassign_village(*, team: ReviewTeam, village: Village, by: AbstractBaseUser) -> None:
     village = Village.objects.select_for_update().get(pk=village.pk)
+    if team.town_id is not None and village.town_id != team.town_id:
+        raise ValidationError({"village": f"{village}不属于本小组所在的乡镇。"})
     current = TeamVillage.objects.filter(team=team, village=village, active=True).select_related("team__group").first()
     if current is not None:
         _end(current, by=by)

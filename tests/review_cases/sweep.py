@@ -117,9 +117,7 @@ def applicant(w) -> dict:
     from tests.factories import HouseholdFactory
 
     found = Household.objects.filter(village=w.village_b, head_name="乙村申请人").first()
-    household = found or HouseholdFactory(
-        village=w.village_b, head_name="乙村申请人", status=Household.Status.APPLYING
-    )
+    household = found or HouseholdFactory(village=w.village_b, head_name="乙村申请人", status=Household.Status.APPLYING)
     return {"household_pk": household.pk}
 
 

@@ -33,7 +33,10 @@ def test_team_member_registers_an_application_from_the_household_page(client, cr
     case = Case.objects.get(household=applicant)
     assert response.url == reverse("review:case_detail", args=[case.pk])
     assert (case.kind, case.campaign, case.team, case.status) == (
-        Case.Kind.APPLICATION, None, crew.team, Status.ACCEPTANCE
+        Case.Kind.APPLICATION,
+        None,
+        crew.team,
+        Status.ACCEPTANCE,
     )
     assert case.history.get().history_user == crew.cadre
     # The household page now lists the case and no longer offers a second application.

@@ -1,0 +1,92 @@
+"""Which towns an account acts for (issue 19: one deployment serves every town of the district).
+
+A town is a boundary drawn the same way as a review team's villages: a Django group per town holds
+`households.view_town` on it (guardian, direct-FK table `TownGroupObjectPermission`), and a
+town-level account (镇民政办, 镇纪委) acts for the towns whose group it is in. District-level roles
+(区民政局, 区纪委) act for every town. A town-level account assigned to no town acts for none: the
+boundary fails closed.
+
+`town_ids_of` is the one answer every scoped selector builds on; within a web request it is read
+once and kept on the user (kanjia.middleware.ScopeCacheMiddleware creates the cache).
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from households.models import Town
+from kanjia import roles
+
+User = AbstractBaseUser | AnonymousUser
+
+GRANT = "towngroupobjectpermission__"
+_CACHE = "_kanjia_village_ids"  # shared with households.selectors (same per-request cache)
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def is_district_wide(*, user: User) -> bool:
+    """An active 区民政局 or 区纪委 account: every town, grouped and totalled by town."""
+    return _active(user) and roles.has_role(user, *roles.DISTRICT_LEVEL)
+
+
+def _granted_town_ids(user: User) -> list[int]:
+    cache = getattr(user, _CACHE, None)
+    if cache is not None and "towns" in cache:
+        return cache["towns"]
+    ids = list(
+        Town.objects.filter(**{f"{GRANT}group__user": user, f"{GRANT}permission__codename": "view_town"})
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if cache is not None:
+        cache["towns"] = ids
+    return ids
+
+
+def town_ids_of(*, user: User) -> list[int] | None:
+    """The towns a town-wide account acts for: None for every town (district roles), else a list
+    (empty for team members, outsiders and town-level accounts not yet assigned to a town)."""
+    if not _active(user):
+        return []
+    if roles.has_role(user, *roles.DISTRICT_LEVEL):
+        return None
+    if not roles.has_role(user, *roles.TOWN_LEVEL):
+        return []
+    return _granted_town_ids(user)
+
+
+def towns_visible_to(*, user: User) -> QuerySet[Town]:
+    """Towns whose town-level records (rules, campaigns, rolls, reports, archives) the user reads."""
+    ids = town_ids_of(user=user)
+    return Town.objects.all() if ids is None else Town.objects.filter(pk__in=ids)
+
+
+def towns_of_account(*, user: AbstractBaseUser) -> QuerySet[Town]:
+    """The towns an account is assigned to, whatever its roles (accounts page, audit)."""
+    return Town.objects.filter(**{f"{GRANT}group__user": user, f"{GRANT}permission__codename": "view_town"}).distinct()
+
+
+def office_of(*, town: Town | None) -> dict:
+    """The office printed on `town`'s notices, rolls and labels (per town, issue 19).
+
+    The deployment's OFFICE setting (env) is the first town's, as before there were several; every
+    other town prints what its Town row says, or a name built from the town's name."""
+    from django.conf import settings
+
+    office = dict(settings.OFFICE)
+    if town is None:
+        return office
+    first = Town.objects.order_by("pk").values_list("pk", flat=True).first()
+    if town.pk != first:
+        office = {
+            "town": town.name,
+            "name": f"{town.district}{town.name}人民政府民政办",
+            "phone": "",
+            "address": f"{town.district}{town.name}人民政府便民服务中心",
+        }
+    for key, field in (("name", "office_name"), ("phone", "office_phone"), ("address", "office_address")):
+        if getattr(town, field):
+            office[key] = getattr(town, field)
+    return office
