@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Village
-from households.selectors import villages_visible_to
+from households.selectors import town_ids_of, villages_visible_to
 from kanjia import roles
 from kanjia.worklists import WorkItem
 from publicity import rounds
@@ -72,7 +72,9 @@ def can_see_town_wide(*, user: User) -> bool:
 def combined_files(*, user: User) -> QuerySet[NoticeFile]:
     if not can_see_town_wide(user=user):
         return NoticeFile.objects.none()
-    return NoticeFile.objects.filter(kind=NoticeFile.Kind.COMBINED).select_related("campaign")
+    towns = town_ids_of(user=user)  # the user's own towns' campaigns (issue 19)
+    files = NoticeFile.objects.filter(kind=NoticeFile.Kind.COMBINED).select_related("campaign")
+    return files if towns is None else files.filter(campaign__town_id__in=towns)
 
 
 def boards(*, user: User) -> list[tuple[Village, NoticeFile | None]]:

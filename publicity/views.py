@@ -433,7 +433,10 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     # A job covers every village of a campaign: town-wide roles only.
     if not selectors.can_see_town_wide(user=request.user):
         raise Http404
-    job = get_object_or_404(GenerationJob.objects.select_related("campaign"), pk=pk)
+    job = get_object_or_404(
+        GenerationJob.objects.filter(campaign__in=campaigns_visible_to(user=request.user)).select_related("campaign"),
+        pk=pk,
+    )
     return render(request, "publicity/_job.html", {"job": job})
 
 

@@ -17,6 +17,7 @@ from kanjia import roles
 from kanjia.accounts import services
 from kanjia.models import AccountEvent, RoleChange
 from tests.conftest import make_user
+from tests.factories import TownFactory
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Neu-Passwort-2026"
@@ -105,7 +106,7 @@ def test_a_deciding_role_waits_for_a_second_person_of_the_town_office(client, sy
 
 def test_nobody_gives_themselves_a_deciding_role(sysadmin, town_officer):
     # The sysadmin asks for 镇民政办 for their own account: pending, and they cannot confirm it.
-    own = services.role_request(user=sysadmin, role=roles.TOWN_OFFICE, change="add", by=sysadmin)
+    own = services.role_request(user=sysadmin, role=roles.TOWN_OFFICE, change="add", by=sysadmin, town=TownFactory())
     assert own.state == RoleChange.State.PENDING and not has_role(sysadmin, roles.TOWN_OFFICE)
     with pytest.raises(PermissionDenied):
         services.role_confirm(change=own, by=sysadmin)
@@ -125,9 +126,9 @@ def test_nobody_gives_themselves_a_deciding_role(sysadmin, town_officer):
 
 
 def test_other_roles_apply_at_once_and_teams_go_through_team_services(sysadmin, clerk):
-    given = services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin)
+    given = services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin, town=TownFactory())
     assert given.state == RoleChange.State.APPLIED and has_role(clerk, roles.INSPECTOR)
-    taken = services.role_request(user=clerk, role=roles.INSPECTOR, change="remove", by=sysadmin)
+    taken = services.role_request(user=clerk, role=roles.INSPECTOR, change="remove", by=sysadmin, town=TownFactory())
     assert taken.state == RoleChange.State.APPLIED and not has_role(clerk, roles.INSPECTOR)
     with pytest.raises(ValidationError, match="清理小组"):
         services.role_request(user=clerk, role=roles.VILLAGE_TEAM, change="add", by=sysadmin)
@@ -136,8 +137,8 @@ def test_other_roles_apply_at_once_and_teams_go_through_team_services(sysadmin, 
 
 
 def test_every_role_change_is_in_the_audit_trail(sysadmin, clerk, town_officer, client):
-    services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin)
-    pending = services.role_request(user=clerk, role=roles.TOWN_OFFICE, change="add", by=sysadmin)
+    services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin, town=TownFactory())
+    pending = services.role_request(user=clerk, role=roles.TOWN_OFFICE, change="add", by=sysadmin, town=TownFactory())
     other = make_user("town_2", roles.TOWN_OFFICE, full_name="镇民政二")
     services.role_confirm(change=pending, by=other)
     entries = timeline(Filters(object_kind=RoleChange.history.model._meta.db_table))
@@ -179,5 +180,5 @@ def test_a_team_member_is_never_made_district_officer_or_inspector(sysadmin, cle
     assert not has_role(clerk, roles.DISTRICT)
     # Out of the team, the request can be made again.
     teams.team_remove_member(team=team, user=clerk, by=town_officer)
-    services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin)
+    services.role_request(user=clerk, role=roles.INSPECTOR, change="add", by=sysadmin, town=TownFactory())
     assert has_role(clerk, roles.INSPECTOR)

@@ -93,6 +93,9 @@ class Target:
     shared: bool = False
     # The only personas who may open the page at all; everyone else gets 403.
     audience: tuple[str, ...] | None = None
+    # Not a town's object but the district's (one list for every town): another town's office is not
+    # swept for it (docs/scale.md lists what is per town and what is district-wide).
+    district_wide: bool = False
 
 
 AUDITORS = ("town_officer", "inspector")  # archives/audit/views.py: 纪委监察 and 镇民政办
@@ -101,6 +104,7 @@ INSPECTORS = ("inspector",)  # archives/clues: a clue not referred yet
 TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 
 
+DISTRICT = ("district_officer",)  # households.selectors.is_district_wide: the district's pages
 SYSADMINS = ("sysadmin",)  # kanjia/accounts: the system administrator's pages
 
 
@@ -110,7 +114,9 @@ def _pending_role(w: World) -> dict:
     from kanjia import roles
     from kanjia.accounts.services import role_request
 
-    change = role_request(user=w.team_member_b, role=roles.TOWN_OFFICE, change="add", by=w.sysadmin)
+    change = role_request(
+        user=w.team_member_b, role=roles.TOWN_OFFICE, change="add", by=w.sysadmin, town=w.village_b.town
+    )
     return {"pk": change.pk, "what": "confirm"}
 
 
@@ -123,6 +129,11 @@ TARGETS: dict[str, Target] = {
     "archives:roll": Target(archive.roll),
     "archives:roll_xlsx": Target(archive.roll),
     "archives:roll_pdf": Target(archive.roll),
+    "archives:roll_village_pdf": Target(archive.roll_village),
+    # 全区发放花名册: the district's own pages (is_district_wide); a town's readers are outside them.
+    "archives:district_rolls": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
+    "archives:district_rolls_progress": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
+    "archives:district_rolls_zip": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
     # --- review: teams (team B covers village B) ---
     "review:team_detail": Target(lambda w: {"pk": w.team_b.pk}),
     "review:team_update": Target(
@@ -239,6 +250,10 @@ TARGETS: dict[str, Target] = {
     # 月上报 and 月解剖 are town-level figures for the town-wide readers; only the town office writes.
     "review:dynamic:report": Target(dyn.report, audience=TOWN_WIDE),
     "review:dynamic:report_file": Target(dyn.report_file, audience=TOWN_WIDE),
+    # 全区月报: the district's own pages (is_district_wide); a town's readers are outside them.
+    "review:dynamic:district_report": Target(dyn.district_report, audience=DISTRICT, control="district_officer"),
+    "review:dynamic:district_progress": Target(dyn.district_report, audience=DISTRICT, control="district_officer"),
+    "review:dynamic:district_file": Target(dyn.district_file, audience=DISTRICT, control="district_officer"),
     "review:dynamic:analysis": Target(dyn.analysis, audience=TOWN_WIDE),
     "review:dynamic:analysis_post": Target(dyn.conclude, post=dyn.conclude_payload, audience=TOWN_WIDE),
     "review:dynamic:analysis_item": Target(dyn.analysis_item, post=dyn.finding_payload, audience=TOWN_WIDE),
@@ -277,7 +292,9 @@ TARGETS: dict[str, Target] = {
     "archives:records_campaign": Target(cases.campaign, audience=TOWN_WIDE),
     "archives:record_box": Target(records.box, audience=TOWN_WIDE),
     "archives:record_delete": Target(records.expired_document, post=lambda w, f: {}, audience=TOWN_WIDE),
-    "archives:record_kind_edit": Target(records.kind, write=True, post=records.kind_payload, audience=TOWN_WIDE),
+    "archives:record_kind_edit": Target(
+        records.kind, write=True, post=records.kind_payload, audience=TOWN_WIDE, district_wide=True
+    ),
     # The minutes of village B's 民主评议 meeting: team B's (and the town-wide roles'), not team A's.
     "archives:record_download": Target(records.minutes),
     "review:meeting_detail": Target(records.meeting),
@@ -430,7 +447,7 @@ def form_fields(html: str) -> dict:
 
 
 @pytest.fixture
-def world(personas, sysadmin, team_a, team_b, village_a, village_b):
+def world(personas, sysadmin, other_town_officer, team_a, team_b, village_a, village_b):
     from tests.conftest import make_user
 
     household_b = HouseholdFactory(village=village_b, head_name="乙村户主")
@@ -441,6 +458,7 @@ def world(personas, sysadmin, team_a, team_b, village_a, village_b):
     return World(
         **personas,
         sysadmin=sysadmin,
+        other_town_officer=other_town_officer,
         team_a=team_a,
         team_b=team_b,
         village_a=village_a,
@@ -455,6 +473,9 @@ def world(personas, sysadmin, team_a, team_b, village_a, village_b):
 HIDDEN_FROM = ("team_member_a", "outsider", "sysadmin")
 READERS = ("district_officer", "inspector")
 NO_ROLE = ("outsider",)
+# Personas working in no town: a town's shared objects (its campaigns) are not theirs to see (issue 19:
+# the system administrator manages accounts, not a town's work).
+OUTSIDE_TOWNS = (*NO_ROLE, "sysadmin")
 
 
 def _swept() -> list[str]:
@@ -462,17 +483,32 @@ def _swept() -> list[str]:
 
 
 def _personas(target: Target) -> tuple[str, ...]:
-    """Everyone swept for refusal: the hidden, the readers, and the town officer when not the control."""
+    """Everyone swept for refusal: the hidden, the readers, the town officer when not the control,
+    and another town's officer."""
     readers = READERS if target.control == "town_officer" else (*READERS, "town_officer")
-    return tuple(p for p in HIDDEN_FROM + readers if p != target.control)
+    others = () if target.district_wide else (OTHER_TOWN,)
+    return tuple(p for p in HIDDEN_FROM + readers + others if p != target.control)
+
+
+# Issue 19: the office of another town of the district. Every object of 堪嘉镇 (village B is one of its
+# villages; campaigns, rules, reports and archives are its town's) is a 404 for them, as if it did
+# not exist; only pages outside a town office's audience altogether may refuse first (403).
+OTHER_TOWN = "other_town_officer"
+
+
+def _outside_town_office_audience(target: Target) -> bool:
+    return target.audience is not None and "town_officer" not in target.audience
 
 
 def expected_get(target: Target, persona: str) -> tuple[str, Callable[[int], bool]]:
     """What `persona`'s GET may answer, and why (for the failure message)."""
+    if persona == OTHER_TOWN and not _outside_town_office_audience(target):
+        # 405: a POST-only URL answers GET the same for every id, revealing nothing.
+        return "404 (another town's object)", lambda got: got in (404, 405)
     if target.audience is not None and persona not in target.audience:
         # 405: a POST-only URL answers GET the same for every id, revealing nothing.
         return "403 or 404 (not in the page's audience)", lambda got: got in (403, 404, 405)
-    if target.shared and persona not in NO_ROLE:
+    if target.shared and persona not in OUTSIDE_TOWNS:
         return "200 (a town-wide object)", lambda got: got in (200, 405)
     if persona in HIDDEN_FROM:
         return "404 (or 403)", lambda got: got in (403, 404, 405)
@@ -482,9 +518,11 @@ def expected_get(target: Target, persona: str) -> tuple[str, Callable[[int], boo
 
 
 def expected_post(target: Target, persona: str) -> tuple[int, ...]:
+    if persona == OTHER_TOWN and not _outside_town_office_audience(target):
+        return (404, 405)
     if target.audience is not None and persona not in target.audience:
         return (403, 404, 405)  # outside the page's audience, as for GET
-    hidden = persona in HIDDEN_FROM and not (target.shared and persona not in NO_ROLE)
+    hidden = persona in HIDDEN_FROM and not (target.shared and persona not in OUTSIDE_TOWNS)
     return (403, 404, 405) if hidden else (403, 405)
 
 

@@ -16,6 +16,7 @@ from archives.audit.forms import TimelineFilterForm
 from archives.audit.seals import head_seal, last_verification, parse_receipt, seal_audit, verify_audit
 from archives.clues import services as clue_services
 from households.selectors import households_visible_to, villages_visible_to
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.access import log_access
 from kanjia.middleware import reads_only
@@ -103,7 +104,9 @@ def audit_household(request: HttpRequest, pk: int) -> HttpResponse:
 def audit_user(request: HttpRequest, pk: int) -> HttpResponse:
     """A user's full trail: every change they made, every sensitive read, every login."""
     _require_auditor(request)
-    person = get_object_or_404(get_user_model(), pk=pk)
+    # Another town's staff are not in this town's audit (issue 19): the district's inspectors see all.
+    accounts = accounts_of_towns(user=request.user)
+    person = get_object_or_404(get_user_model().objects.all() if accounts is None else accounts, pk=pk)
     entries = audit.timeline(audit.Filters(user_id=person.pk, username=person.username), limit=TRAIL_LIMIT)
     name = person.get_full_name() or person.username
     return render(

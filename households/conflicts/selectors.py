@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from households.models import IdConflict, Member
-from households.selectors import current_id_holders, villages_visible_to
+from households.selectors import current_id_holders, town_ids_of, villages_visible_to
 from kanjia import roles
 
 NEUTRAL = "该身份证号码已在本镇登记，请联系民政办。"
@@ -66,7 +66,13 @@ def id_holders_check(
 
 
 def conflicts_visible_to(*, user: AbstractBaseUser) -> QuerySet[IdConflict]:
-    """The town office resolves these; inspectors read them; nobody else sees them."""
+    """The town office resolves these; inspectors read them; nobody else sees them. A town sees the
+    conflicts raised in its villages and those over its own members raised elsewhere (重复享受 across
+    towns, issue 19): both towns' offices, and the district, see the same row."""
     if not (user.is_authenticated and user.is_active and roles.has_role(user, roles.TOWN_OFFICE, *roles.INSPECTORS)):
         return IdConflict.objects.none()
-    return IdConflict.objects.select_related("user", "holder__household__village", "village", "resolved_by")
+    conflicts = IdConflict.objects.select_related("user", "holder__household__village", "village", "resolved_by")
+    if town_ids_of(user=user) is None:
+        return conflicts
+    mine = villages_visible_to(user=user).values("pk")
+    return conflicts.filter(Q(village__in=mine) | Q(holder__household__village__in=mine))

@@ -34,6 +34,7 @@ from households.benefit import is_co_resident, member_supplement, per_person_in_
 from households.ledger.format import LEDGER_HEADERS
 from households.models import Category, ExportJob, Household, Member, MemberCategory, Town, Village
 from households.selectors import households_visible_to, members_visible_to, villages_visible_to
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, _cell, write_xlsx
 
@@ -473,5 +474,6 @@ def export_jobs_visible_to(*, user: AbstractBaseUser) -> QuerySet[ExportJob]:
     if not user.is_authenticated:
         return ExportJob.objects.none()
     if roles.has_role(user, *roles.TOWN_WIDE_READERS):
-        return ExportJob.objects.all()
+        accounts = accounts_of_towns(user=user)  # their own towns' staff's exports (issue 19)
+        return ExportJob.objects.all() if accounts is None else ExportJob.objects.filter(user__in=accounts)
     return ExportJob.objects.filter(user=user)

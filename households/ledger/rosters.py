@@ -21,17 +21,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from households import idcard
 from households.ledger import format as fmt
 from households.ledger.format import ROSTER_COLUMNS, CellError, UploadRefused
 from households.ledger.importer import sha256_of
-from households.models import ReviewFlag, Roster, RosterRow
+from households.models import Household, Member, ReviewFlag, Roster, RosterRow
 from households.selectors import members_visible_to, villages_changeable_by, villages_visible_to
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
+from kanjia.history import insert_history
 from kanjia.xlsx import SheetSpec, write_xlsx
 
 MAX_ROWS = 1_000_000
@@ -69,7 +71,8 @@ def rosters_visible_to(*, user: AbstractBaseUser) -> QuerySet[Roster]:
     if not user.is_authenticated:
         return Roster.objects.none()
     if roles.has_role(user, *roles.TOWN_WIDE_READERS):
-        return Roster.objects.all()
+        accounts = accounts_of_towns(user=user)  # their own towns' staff's rosters (issue 19)
+        return Roster.objects.all() if accounts is None else Roster.objects.filter(uploaded_by__in=accounts)
     return Roster.objects.filter(uploaded_by=user)
 
 
@@ -235,7 +238,10 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
       source, a disposed flag is never reopened or re-raised from the same
       source, and a new source raises a new flag (a fresh roster is fresh
       evidence that someone has to look at).
-    Set-based: one read of the matched rows, one of the relevant flags, then bulk writes.
+    Set-based, a fixed number of statements whatever the roster's size: the notes
+    (members with an open flag, usually few) are planned in Python, then the new
+    flags are ONE INSERT … SELECT over the matched rows and their history rows ONE
+    INSERT … SELECT (`kanjia.history`), with the importing user as history user.
     """
     kind, why = FLAG_FOR_KIND[roster.kind]
     prefix = f"roster:{roster.source_id}:row:"
@@ -245,13 +251,32 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
     matched = RosterRow.objects.filter(
         roster=roster, member__isnull=False, name_mismatch=False, member__household__village__in=changeable
     )
-    flags = (
-        ReviewFlag.objects.filter(kind=kind, source=ReviewFlag.Source.ROSTER, member_id__in=matched.values("member_id"))
-        .filter(
-            Q(disposition=ReviewFlag.Disposition.PENDING) | Q(source_key__startswith=prefix) | Q(reason__contains=tag)
-        )
-        .order_by("pk")
+    _note_open_flags(roster, matched, kind=kind, prefix=prefix, tag=tag, user=user)
+    ids = _insert_new_flags(roster, changeable, kind=kind, why=why, prefix=prefix, tag=tag, user=user)
+    insert_history(ReviewFlag, ids=ids, history_type="+", user=user)
+    return len(ids)
+
+
+def _recorded(kind: int, prefix: str, tag: str) -> Q:
+    """Roster flags of this kind that already record this source, or are open (noted instead)."""
+    return Q(kind=kind, source=ReviewFlag.Source.ROSTER) & (
+        Q(disposition=ReviewFlag.Disposition.PENDING) | Q(source_key__startswith=prefix) | Q(reason__contains=tag)
     )
+
+
+def _note_open_flags(roster: Roster, matched: QuerySet[RosterRow], *, kind: int, prefix: str, tag: str, user) -> None:
+    """Members who already have an open roster flag of this kind get the source noted on it."""
+    open_flag = ReviewFlag.objects.filter(
+        member_id=OuterRef("member_id"),
+        household_id=OuterRef("member__household_id"),
+        kind=kind,
+        source=ReviewFlag.Source.ROSTER,
+        disposition=ReviewFlag.Disposition.PENDING,
+    )
+    candidates = matched.filter(Exists(open_flag))
+    flags = ReviewFlag.objects.filter(
+        _recorded(kind, prefix, tag), member_id__in=candidates.values("member_id")
+    ).order_by("pk")
     done: set[tuple[int, int]] = set()  # (household, member) already flagged from this source
     open_flags: dict[tuple[int, int], ReviewFlag] = {}
     for flag in flags:
@@ -260,15 +285,16 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
             done.add(who)
         if flag.is_open:
             open_flags.setdefault(who, flag)  # the oldest open one, should duplicates exist from before
-
-    new: list[ReviewFlag] = []
+    if not open_flags:
+        return
     noted: dict[int, ReviewFlag] = {}
-    rows = matched.order_by("row_number").values_list(
-        "row_number", "member_id", "member__household_id", "member__name", "date", "amount"
+    rows = candidates.order_by("row_number").values_list(
+        "row_number", "member_id", "member__household_id", "date", "amount"
     )
-    for row_number, member_id, household_id, name, when, amount in rows.iterator(chunk_size=BATCH):
+    for row_number, member_id, household_id, when, amount in rows.iterator(chunk_size=BATCH):
         who = (household_id, member_id)
-        if who in done:
+        flag = open_flags.get(who)
+        if who in done or flag is None:
             continue
         done.add(who)
         detail = "".join(
@@ -277,21 +303,6 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
                 f"，金额 {amount} 元" if amount is not None else "",
             ]
         )
-        flag = open_flags.get(who)
-        if flag is None:
-            reason = f"{why}（{name}；{roster.kind}名单「{roster.file_name}」第 {row_number} 行{detail}）。"
-            new.append(
-                ReviewFlag(
-                    household_id=household_id,
-                    member_id=member_id,
-                    kind=kind,
-                    source=ReviewFlag.Source.ROSTER,
-                    source_key=f"{prefix}{row_number}",
-                    reason=reason[:300],
-                    raised_by=user,
-                )
-            )
-            continue
         # The reason holds 300 characters: the full note if it fits, else a short one, else the
         # roster's result page alone shows the match.
         for note in (
@@ -302,7 +313,6 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
                 flag.reason += note
                 noted[flag.pk] = flag
                 break
-    bulk_create_with_history(new, ReviewFlag, batch_size=1000, default_user=user)
     if noted:
         bulk_update_with_history(
             list(noted.values()),
@@ -312,7 +322,81 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
             default_user=user,
             default_change_reason="外部名单再次比中",
         )
-    return len(new)
+
+
+def _insert_new_flags(roster: Roster, changeable, *, kind: int, why: str, prefix: str, tag: str, user) -> list[int]:
+    """ONE INSERT … SELECT: a flag for each member's first matched row, unless `_recorded` has one.
+
+    The reason is the one a person would write, built by the database:
+    "<why>（<name>；<kind>名单「<file>」第 <n> 行，日期 <d>，金额 <a> 元）。" cut to 300 characters.
+    Returns the new flags' ids.
+    """
+    qn = connection.ops.quote_name
+    rows, members, households, flags = (qn(m._meta.db_table) for m in (RosterRow, Member, Household, ReviewFlag))
+    villages_sql, village_params = changeable.values("pk").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        day, money = "to_char(r.date, 'YYYY-MM-DD')", "r.amount::text"
+    else:  # SQLite keeps dates as ISO text and decimals as numbers
+        day, money = "r.date", "printf('%%.2f', r.amount)"
+    recorded = (
+        f"SELECT 1 FROM {flags} f WHERE f.member_id = r.member_id AND f.household_id = m.household_id "  # noqa: S608
+        "AND f.kind = %s AND f.source = %s AND (f.disposition = %s OR f.source_key LIKE %s OR f.reason LIKE %s)"
+    )
+    # Names come from the models; every value, the user's file name included, is a parameter.
+    sql = (
+        f"INSERT INTO {flags} (household_id, member_id, kind, source, source_key, reason, disposition, note, "  # noqa: S608
+        "raised_at, raised_by_id) "
+        "SELECT m.household_id, r.member_id, %s, %s, %s || CAST(r.row_number AS text), "
+        "SUBSTR(%s || m.name || %s || CAST(r.row_number AS text) || %s"
+        f" || CASE WHEN r.date IS NULL THEN '' ELSE %s || {day} END"
+        f" || CASE WHEN r.amount IS NULL THEN '' ELSE %s || {money} || %s END || %s, 1, 300), "
+        "%s, '', %s, %s "
+        f"FROM {rows} r JOIN {members} m ON m.id = r.member_id JOIN {households} h ON h.id = m.household_id "
+        f"WHERE r.roster_id = %s AND r.name_mismatch = %s AND h.village_id IN ({villages_sql}) "
+        f"AND r.row_number = (SELECT MIN(r2.row_number) FROM {rows} r2 WHERE r2.roster_id = r.roster_id "
+        "AND r2.member_id = r.member_id AND r2.name_mismatch = %s) "
+        f"AND NOT EXISTS ({recorded}) "
+        "RETURNING id"
+    )
+    pending = ReviewFlag.Disposition.PENDING
+    params = [
+        kind,
+        ReviewFlag.Source.ROSTER,
+        prefix,
+        f"{why}（",
+        f"；{roster.kind}名单「{roster.file_name}」第 ",
+        " 行",
+        "，日期 ",
+        "，金额 ",
+        " 元",
+        "）。",
+        pending,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        user.pk,
+        roster.pk,
+        False,
+        *village_params,
+        False,
+        kind,
+        ReviewFlag.Source.ROSTER,
+        pending,
+        _like_prefix(prefix),
+        f"%{_like_escape(tag)}%",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _like_escape(text: str) -> str:
+    # Neither a source key prefix nor the tag holds % or _ (digits, letters, colons, CJK): refuse otherwise.
+    if "%" in text or "_" in text or "\\" in text:
+        raise ValueError(text)
+    return text
+
+
+def _like_prefix(prefix: str) -> str:
+    return f"{_like_escape(prefix)}%"
 
 
 def run_roster(*, roster_id: int) -> None:

@@ -45,8 +45,10 @@ class PolicyForm(StyledMixin, forms.Form):
 
     fixed_on_edit: tuple[str, ...] = ("town",)
 
-    def __init__(self, *args, editing: bool = False, **kwargs) -> None:
+    def __init__(self, *args, editing: bool = False, towns=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if towns is not None:  # the user's own towns only (issue 19)
+            self.fields["town"].queryset = towns
         if editing:
             for name in self.fixed_on_edit:
                 self.fields[name].disabled = True
@@ -185,9 +187,10 @@ class MemberCategoryForm(StyledMixin, forms.Form):
         error_messages={"required": "人工认定分类施保须写明理由。", "max_length": "理由不能超过 300 个字。"},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, towns=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(manual=True, active=True, mapped_at__isnull=False)
+        categories = Category.objects.filter(manual=True, active=True, mapped_at__isnull=False)
+        self.fields["category"].queryset = categories if towns is None else categories.filter(town__in=towns)
         self.style()
 
     def apply_errors(self, exc) -> None:

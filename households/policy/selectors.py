@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 
 from households.benefit import standard_in_force, supplement_changes
 from households.models import Area, Category, Household, MemberCategory, PropertyRule, Standard, Town
-from households.selectors import households_visible_to
+from households.selectors import households_visible_to, towns_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, write_xlsx
 
@@ -55,11 +55,20 @@ class StandardSection:
         return next((r.standard for r in self.rows if r.state == "现行"), None)
 
 
-def standard_sections(*, today: date) -> list[StandardSection]:
+def policy_towns(*, user: User) -> QuerySet[Town]:
+    """The towns whose standards, categories and rules the user reads (and, as their town office,
+    sets): per town (issue 19); the district reads every town's."""
+    return towns_visible_to(user=user).order_by("code")
+
+
+def standard_sections(*, today: date, towns: QuerySet[Town] | None = None) -> list[StandardSection]:
     """Every town × area (also those with no standard yet), 2 queries."""
-    standards = list(Standard.objects.select_related("town").order_by("town_id", "area", "-effective_from"))
+    towns = Town.objects.all() if towns is None else towns
+    standards = list(
+        Standard.objects.filter(town__in=towns).select_related("town").order_by("town_id", "area", "-effective_from")
+    )
     sections = []
-    for town in Town.objects.order_by("code"):
+    for town in towns.order_by("code"):
         for area in Area.values:
             own = [s for s in standards if s.town_id == town.pk and s.area == area]
             current = standard_in_force(own, town_id=town.pk, area=area, month=today)
@@ -76,16 +85,21 @@ def standard_sections(*, today: date) -> list[StandardSection]:
     return sections
 
 
-def category_list() -> QuerySet[Category]:
+def category_list(*, towns: QuerySet[Town]) -> QuerySet[Category]:
     return (
-        Category.objects.select_related("town")
+        Category.objects.filter(town__in=towns)
+        .select_related("town")
         .annotate(household_count=Count("households"))
         .order_by("town__code", "-active", "name")
     )
 
 
-def property_rule_list() -> QuerySet[PropertyRule]:
-    return PropertyRule.objects.select_related("town").order_by("town__code", "-active", "kind", "id")
+def property_rule_list(*, towns: QuerySet[Town]) -> QuerySet[PropertyRule]:
+    return (
+        PropertyRule.objects.filter(town__in=towns)
+        .select_related("town")
+        .order_by("town__code", "-active", "kind", "id")
+    )
 
 
 def change_history(*, obj, limit: int = 50) -> list:
@@ -93,14 +107,18 @@ def change_history(*, obj, limit: int = 50) -> list:
     return list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
 
 
-def category_mapping() -> list[Category]:
-    """Every category with its criteria, for the mapping page."""
-    return list(Category.objects.select_related("town").order_by("town__code", "-active", "name"))
+def category_mapping(*, towns: QuerySet[Town]) -> list[Category]:
+    """Every category of `towns` with its criteria, for the mapping page."""
+    return list(
+        Category.objects.filter(town__in=towns).select_related("town").order_by("town__code", "-active", "name")
+    )
 
 
-def manual_grants() -> QuerySet[MemberCategory]:
-    return MemberCategory.objects.select_related("member__household__village", "category", "granted_by").order_by(
-        "member__household__village__order", "member__household_id", "member_id"
+def manual_grants(*, towns: QuerySet[Town]) -> QuerySet[MemberCategory]:
+    return (
+        MemberCategory.objects.filter(category__town__in=towns)
+        .select_related("member__household__village", "category", "granted_by")
+        .order_by("member__household__village__order", "member__household_id", "member_id")
     )
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from households.models import Category, Member, MemberCategory, PropertyRule, Standard, Town
+from households.models import Category, Member, MemberCategory, PropertyRule, Standard
 from households.policy import selectors
 from households.policy import services as policy
 from households.policy.forms import (
@@ -30,6 +30,11 @@ from kanjia.xlsx import XLSX_CONTENT_TYPE
 
 NOT_READER = "只有镇民政办、区民政局和纪委监察可以查阅保障标准、分类施保类别和财产核查规则。"
 NOT_TOWN_OFFICE = "只有镇民政办可以修改保障标准、分类施保类别和财产核查规则；您只能查阅。"
+
+
+def _towns(request: HttpRequest):
+    """The towns whose rules the user reads and (town office) sets; another town's are a 404."""
+    return selectors.policy_towns(user=request.user)
 
 
 def _may_read(request: HttpRequest) -> None:
@@ -56,14 +61,18 @@ def _page(request: HttpRequest, template: str, context: dict, *, invalid: bool =
 def standard_list(request: HttpRequest) -> HttpResponse:
     _may_read(request)
     today = timezone.localdate()
-    return _page(request, "standards.html", {"sections": selectors.standard_sections(today=today), "today": today})
+    return _page(
+        request,
+        "standards.html",
+        {"sections": selectors.standard_sections(today=today, towns=_towns(request)), "today": today},
+    )
 
 
 @login_required
 def standard_new(request: HttpRequest) -> HttpResponse:
     _may_change(request)
     initial = {k: request.GET[k] for k in ("town", "area") if k in request.GET}
-    form = StandardForm(request.POST or None, initial=initial)
+    form = StandardForm(request.POST or None, initial=initial, towns=_towns(request))
     if request.method == "POST" and form.is_valid():
         try:
             standard = policy.standard_create(by=request.user, **form.cleaned_data)
@@ -78,7 +87,7 @@ def standard_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _may_change(request)
-    standard = get_object_or_404(Standard.objects.select_related("town"), pk=pk)
+    standard = get_object_or_404(Standard.objects.filter(town__in=_towns(request)).select_related("town"), pk=pk)
     in_force = policy.standard_in_force_since(standard=standard)
     fields = ("town", "area", "monthly_amount", "effective_from", "rounding", "note")
     initial = {f: getattr(standard, f"{f}_id" if f == "town" else f) for f in fields}
@@ -105,7 +114,7 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def standard_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _may_change(request)
-    standard = get_object_or_404(Standard.objects.select_related("town"), pk=pk)
+    standard = get_object_or_404(Standard.objects.filter(town__in=_towns(request)).select_related("town"), pk=pk)
     label = str(standard)
     try:
         policy.standard_delete(standard=standard, by=request.user)
@@ -123,13 +132,13 @@ def standard_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def category_list(request: HttpRequest) -> HttpResponse:
     _may_read(request)
-    return _page(request, "categories.html", {"categories": selectors.category_list()})
+    return _page(request, "categories.html", {"categories": selectors.category_list(towns=_towns(request))})
 
 
 @login_required
 def category_new(request: HttpRequest) -> HttpResponse:
     _may_change(request)
-    form = CategoryForm(request.POST or None)
+    form = CategoryForm(request.POST or None, towns=_towns(request))
     if request.method == "POST" and form.is_valid():
         try:
             category = policy.category_create(by=request.user, **form.cleaned_data)
@@ -144,7 +153,7 @@ def category_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _may_change(request)
-    category = get_object_or_404(Category.objects.select_related("town"), pk=pk)
+    category = get_object_or_404(Category.objects.filter(town__in=_towns(request)).select_related("town"), pk=pk)
     fields = ("name", "extra_amount", "description", "active")
     initial = {"town": category.town_id, **{f: getattr(category, f) for f in fields}}
     form = CategoryForm(request.POST or None, initial=initial, editing=True)
@@ -170,7 +179,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def category_remove(request: HttpRequest, pk: int) -> HttpResponse:
     _may_change(request)
-    category = get_object_or_404(Category, pk=pk)
+    category = get_object_or_404(Category.objects.filter(town__in=_towns(request)), pk=pk)
     if policy.category_remove(category=category, by=request.user):
         messages.success(request, f"已删除分类施保类别“{category.name}”。")
     else:
@@ -189,13 +198,13 @@ def category_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def property_rule_list(request: HttpRequest) -> HttpResponse:
     _may_read(request)
-    return _page(request, "property_rules.html", {"rules": selectors.property_rule_list()})
+    return _page(request, "property_rules.html", {"rules": selectors.property_rule_list(towns=_towns(request))})
 
 
 @login_required
 def property_rule_new(request: HttpRequest) -> HttpResponse:
     _may_change(request)
-    form = PropertyRuleForm(request.POST or None)
+    form = PropertyRuleForm(request.POST or None, towns=_towns(request))
     if request.method == "POST" and form.is_valid():
         try:
             rule = policy.property_rule_create(by=request.user, **form.cleaned_data)
@@ -210,7 +219,7 @@ def property_rule_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def property_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _may_change(request)
-    rule = get_object_or_404(PropertyRule.objects.select_related("town"), pk=pk)
+    rule = get_object_or_404(PropertyRule.objects.filter(town__in=_towns(request)).select_related("town"), pk=pk)
     fields = ("name", "kind", "max_quantity", "max_value", "active")
     initial = {"town": rule.town_id, **{f: getattr(rule, f) for f in fields}}
     form = PropertyRuleForm(request.POST or None, initial=initial, editing=True)
@@ -249,17 +258,19 @@ def _mapping_forms(categories: list[Category], data=None) -> list[tuple[Category
 def category_mapping(request: HttpRequest) -> HttpResponse:
     """Map each category to its criteria, set the town's 就高/累加 rule, record 人工认定 persons."""
     _may_read(request)
-    categories = selectors.category_mapping()
-    towns = list(Town.objects.order_by("code"))
+    categories = selectors.category_mapping(towns=_towns(request))
+    towns = list(_towns(request))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     forms = _mapping_forms(categories)
     rule_form = SupplementRuleForm(initial={"rule": towns[0].supplement_rule if towns else ""})
-    grant_form = MemberCategoryForm()
+    grant_form = MemberCategoryForm(towns=_towns(request))
     invalid = False
     if request.method == "POST":
         _may_change(request)
         if action == "map":
-            category = get_object_or_404(Category, pk=request.POST.get("category") or 0)
+            category = get_object_or_404(
+                Category.objects.filter(town__in=_towns(request)), pk=request.POST.get("category") or 0
+            )
             forms = [
                 (c, f) if c.pk != category.pk else (c, CategoryMapForm(request.POST, prefix=f"c{c.pk}"))
                 for c, f in forms
@@ -283,10 +294,11 @@ def category_mapping(request: HttpRequest) -> HttpResponse:
                 return redirect("households:category_mapping")
             invalid = True
         elif action == "grant":
-            grant_form = MemberCategoryForm(request.POST)
+            grant_form = MemberCategoryForm(request.POST, towns=_towns(request))
             if grant_form.is_valid():
                 member = (
                     Member.objects.select_related("household__village")
+                    .filter(household__village__town__in=_towns(request))
                     .filter(id_number=grant_form.cleaned_data["id_number"].strip().upper(), moved_out_on__isnull=True)
                     .first()
                 )
@@ -307,7 +319,9 @@ def category_mapping(request: HttpRequest) -> HttpResponse:
                         return redirect("households:category_mapping")
             invalid = True
         elif action == "revoke":
-            grant = get_object_or_404(MemberCategory, pk=request.POST.get("grant") or 0)
+            grant = get_object_or_404(
+                MemberCategory.objects.filter(category__town__in=_towns(request)), pk=request.POST.get("grant") or 0
+            )
             policy.member_category_revoke(grant=grant, by=request.user)
             messages.success(request, "已撤销该人工认定。")
             return redirect("households:category_mapping")
@@ -319,7 +333,7 @@ def category_mapping(request: HttpRequest) -> HttpResponse:
         "towns": towns,
         "rule_form": rule_form,
         "grant_form": grant_form,
-        "grants": selectors.manual_grants(),
+        "grants": selectors.manual_grants(towns=_towns(request)),
         "unmapped": [c for c in categories if c.active and c.mapped_at is None],
     }
     return _page(request, "category_mapping.html", context, invalid=invalid)

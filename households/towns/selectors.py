@@ -90,3 +90,19 @@ def office_of(*, town: Town | None) -> dict:
         if getattr(town, field):
             office[key] = getattr(town, field)
     return office
+
+
+def accounts_of_towns(*, user: User) -> QuerySet | None:
+    """Accounts working in the user's towns: assigned to one of them, or in a team holding grants on
+    their villages; always the user. None: every account (district roles). The scope of town-wide
+    readers over other people's records (their jobs, uploads, audit trails, profiles)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Q
+
+    towns = town_ids_of(user=user)
+    if towns is None:
+        return None
+    assigned = Group.objects.filter(towngroupobjectpermission__content_object_id__in=towns).values("user")
+    in_teams = Group.objects.filter(villagegroupobjectpermission__content_object__town_id__in=towns).values("user")
+    return get_user_model().objects.filter(Q(pk__in=assigned) | Q(pk__in=in_teams) | Q(pk=user.pk))

@@ -1,5 +1,6 @@
 from django import forms
 
+from households.models import Town
 from kanjia.accounts.services import ASSIGNABLE_ROLES
 from kanjia.models import RoleChange
 
@@ -39,6 +40,14 @@ class PasswordForm(StyledForm):
 class RoleForm(StyledForm):
     change = forms.ChoiceField(label="变更", choices=RoleChange.Change.choices)
     role = forms.ChoiceField(label="角色", choices=[(r, r) for r in ASSIGNABLE_ROLES])
+    town = forms.ModelChoiceField(
+        label="乡镇",
+        queryset=Town.objects.order_by("code"),
+        required=False,
+        empty_label="（区级角色不选）",
+        help_text="镇民政办、纪委监察（镇纪委）须选择所在乡镇；区民政局、区纪委监察面向全区。",
+        error_messages={"invalid_choice": "所选乡镇不存在，请重新选择。"},
+    )
     reason = forms.CharField(label="理由", max_length=200, required=False)
 
 

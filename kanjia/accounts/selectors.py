@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from households.towns.selectors import town_ids_of
 from kanjia import roles
 from kanjia.models import AccountEvent, RoleChange
 
@@ -31,6 +32,18 @@ def can_confirm_roles(*, user: User) -> bool:
 
 def can_see_role_changes(*, user: User) -> bool:
     return can_manage_accounts(user=user) or can_confirm_roles(user=user)
+
+
+def role_changes_visible_to(*, user: User) -> QuerySet[RoleChange]:
+    """The administrator sees every request; a town office those for its own towns and the district's
+    roles (issue 19: another town's staff are not its business)."""
+    if can_manage_accounts(user=user):
+        return RoleChange.objects.all()
+    if not can_confirm_roles(user=user):
+        return RoleChange.objects.none()
+    towns = town_ids_of(user=user)
+    changes = RoleChange.objects.all()
+    return changes if towns is None else changes.filter(Q(town__isnull=True) | Q(town_id__in=towns))
 
 
 def _locked() -> Exists:
@@ -61,11 +74,17 @@ def account_trail(*, user: AbstractBaseUser) -> dict:
     }
 
 
-def role_changes_pending() -> QuerySet[RoleChange]:
-    return RoleChange.objects.filter(state=RoleChange.State.PENDING).select_related("user", "requested_by")
+def role_changes_pending(*, user: User) -> QuerySet[RoleChange]:
+    return (
+        role_changes_visible_to(user=user)
+        .filter(state=RoleChange.State.PENDING)
+        .select_related("user", "requested_by", "town")
+    )
 
 
-def role_changes_recent(*, limit: int = 50) -> QuerySet[RoleChange]:
-    return RoleChange.objects.exclude(state=RoleChange.State.PENDING).select_related(
-        "user", "requested_by", "decided_by"
-    )[:limit]
+def role_changes_recent(*, user: User, limit: int = 50) -> QuerySet[RoleChange]:
+    return (
+        role_changes_visible_to(user=user)
+        .exclude(state=RoleChange.State.PENDING)
+        .select_related("user", "requested_by", "decided_by", "town")[:limit]
+    )

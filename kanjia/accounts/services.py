@@ -19,6 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from households.models import Town
+from households.towns.selectors import town_ids_of
+from households.towns.services import town_assign, town_unassign
 from kanjia import roles
 from kanjia.accounts.selectors import can_confirm_roles, can_manage_accounts
 from kanjia.models import AccountEvent, RoleChange
@@ -128,18 +131,41 @@ def _apply(change: RoleChange) -> None:
     group, _ = Group.objects.get_or_create(name=change.role)
     if change.change == RoleChange.Change.ADD:
         user.groups.add(group)
+        if change.town_id:  # a town-level role acts for its town (issue 19)
+            town_assign(user=user, town=change.town)
     else:
         user.groups.remove(group)
+        if change.town_id and not roles.has_role(user, *(set(roles.TOWN_LEVEL) - {change.role})):
+            town_unassign(user=user, town=change.town)
     if change.role == roles.SYSADMIN:  # the admin site needs is_staff
         user.is_staff = change.change == RoleChange.Change.ADD
         user.save(update_fields=["is_staff"])
     _forget_cached_roles(user)
 
 
+def _role_town(role: str, town: Town | None) -> Town | None:
+    """The town a town-level role is given for: required once the deployment has several towns."""
+    if role not in roles.TOWN_LEVEL:
+        return None
+    if town is not None:
+        return town
+    towns = list(Town.objects.all()[:2])
+    if len(towns) != 1:
+        raise ValidationError({"town": f"“{role}”须选择所在乡镇。"})
+    return towns[0]
+
+
 def role_request(
-    *, user: AbstractBaseUser, role: str, change: str, by: AbstractBaseUser, reason: str = ""
+    *,
+    user: AbstractBaseUser,
+    role: str,
+    change: str,
+    by: AbstractBaseUser,
+    reason: str = "",
+    town: Town | None = None,
 ) -> RoleChange:
-    """Give or take a role. Giving 镇民政办 or 区民政局 waits for the town office's confirmation."""
+    """Give or take a role. Giving 镇民政办 or 区民政局 waits for the town office's confirmation
+    (for 镇民政办: of the same town)."""
     _require_admin(by)
     if role == roles.VILLAGE_TEAM:
         raise ValidationError({"role": "清理小组成员由镇民政办在“清理小组”页面添加（同时授予所负责的村）。"})
@@ -159,11 +185,13 @@ def role_request(
     pending = change == RoleChange.Change.ADD and role in DECIDING_ROLES
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)
+        town = _role_town(role, town)
         if RoleChange.objects.filter(user=user, role=role, state=RoleChange.State.PENDING).exists():
             raise ValidationError({"role": f"该账号的“{role}”角色已有待确认的申请。"})
         row = RoleChange(
             user=user,
             role=role,
+            town=town,
             change=change,
             reason=(reason or "").strip()[:200],
             requested_by=by,
@@ -195,6 +223,9 @@ def _decide(change: RoleChange, by: AbstractBaseUser, state: str, reason: str = 
 def _check_second_person(change: RoleChange, by: AbstractBaseUser) -> None:
     if not can_confirm_roles(user=by):
         raise PermissionDenied("角色授予须由镇民政办确认。")
+    towns = town_ids_of(user=by)
+    if change.town_id and towns is not None and change.town_id not in towns:
+        raise PermissionDenied("只能确认本镇的角色授予。")
     if by.pk == change.requested_by_id:
         raise ValidationError("申请人不能确认自己提出的申请：须由另一人确认。")
     if by.pk == change.user_id:

@@ -36,7 +36,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "accounts": selectors.account_list(q=q),
         "form": form,
         "q": q,
-        "pending": selectors.role_changes_pending(),
+        "pending": selectors.role_changes_pending(user=request.user),
     }
     return render(request, "accounts/list.html", context, status=400 if form.errors else 200)
 
@@ -120,8 +120,8 @@ def role_changes(request: HttpRequest) -> HttpResponse:
     if not selectors.can_see_role_changes(user=request.user):
         raise PermissionDenied("角色变更由系统管理员申请、镇民政办确认。")
     context = {
-        "pending": selectors.role_changes_pending(),
-        "recent": selectors.role_changes_recent(),
+        "pending": selectors.role_changes_pending(user=request.user),
+        "recent": selectors.role_changes_recent(user=request.user),
         "can_confirm": selectors.can_confirm_roles(user=request.user),
         "reason_form": ReasonForm(),
     }
@@ -133,7 +133,7 @@ def role_changes(request: HttpRequest) -> HttpResponse:
 def role_change_post(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     if not selectors.can_see_role_changes(user=request.user):
         raise PermissionDenied("角色变更由系统管理员申请、镇民政办确认。")
-    change = get_object_or_404(RoleChange, pk=pk)
+    change = get_object_or_404(selectors.role_changes_visible_to(user=request.user), pk=pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     reason = form.cleaned_data.get("reason", "") if hasattr(form, "cleaned_data") else ""

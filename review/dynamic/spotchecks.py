@@ -21,12 +21,12 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from households.selectors import households_visible_to
+from households.selectors import households_visible_to, town_ids_of, villages_visible_to
 from kanjia import roles
 from kanjia.worklists import WorkItem
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -60,9 +60,14 @@ def can_report_rectification(*, user: User) -> bool:
 
 def samples_visible_to(*, user: User) -> QuerySet[SpotCheckSample]:
     # Like campaigns: the sample's settings are not personal data; its checks are scoped by village.
+    # Another town's samples are not there at all (issue 19), as for campaigns.
     if not user.is_authenticated or not user.is_active or not roles.role_names(user):
         return SpotCheckSample.objects.none()
-    return SpotCheckSample.objects.select_related("campaign", "drawn_by")
+    samples = SpotCheckSample.objects.select_related("campaign", "drawn_by")
+    towns = town_ids_of(user=user)
+    if towns is None:
+        return samples
+    return samples.filter(Q(town_id__in=towns) | Q(town_id__in=villages_visible_to(user=user).values("town_id")))
 
 
 def checks_visible_to(*, user: User) -> QuerySet[SpotCheck]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from households.models import Village
 from households.selectors import GRANT, households_visible_to, town_ids_of
+from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from review.models import ReviewTeam, TeamMembership, TeamVillage
@@ -184,13 +185,13 @@ def _with_profile(users: QuerySet) -> QuerySet:
 def _accounts_of_towns(user: User) -> QuerySet:
     """Accounts working in the user's towns (assigned to the town, or in one of its teams); the
     district's: every account."""
-    accounts = get_user_model().objects.all()
-    towns = town_ids_of(user=user)
-    if towns is None:
-        return accounts
-    assigned = Group.objects.filter(towngroupobjectpermission__content_object_id__in=towns).values("user")
-    in_teams = TeamMembership.objects.filter(team__town_id__in=towns).values("user_id")
-    return accounts.filter(Q(pk__in=assigned) | Q(pk__in=in_teams) | Q(pk=user.pk))
+    accounts = accounts_of_towns(user=user)
+    in_teams = TeamMembership.objects.filter(team__town_id__in=town_ids_of(user=user) or []).values("user_id")
+    return (
+        get_user_model().objects.all()
+        if accounts is None
+        else accounts | get_user_model().objects.filter(pk__in=in_teams)
+    )
 
 
 def staff_list(*, user: User) -> QuerySet:

@@ -314,3 +314,40 @@ def test_the_same_rule_as_the_household_page(district_officer, people):
             household=a.household, kind=ReviewFlag.Kind.DECEASED, reason="名单显示已死亡", by=district_officer
         )
     assert not ReviewFlag.objects.exists()
+
+
+def test_flags_are_written_in_the_same_statements_for_3_or_30_members_each_with_its_history_row(
+    town_officer, places, start, monkeypatch
+):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from households.ledger import rosters
+
+    real = rosters.raise_flags
+    monkeypatch.setattr(rosters, "raise_flags", lambda roster, *, user: 0)
+
+    def queries(count: int) -> int:
+        members = [
+            MemberFactory(name=f"成员{i}", household=HouseholdFactory(village=places["陡岩村"]), id_number=new_id())
+            for i in range(count)
+        ]
+        roster = start(
+            town_officer, roster_bytes([[i, m.name, m.id_number, "2021-03-02", None] for i, m in enumerate(members)])
+        )
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            assert real(roster, user=town_officer) == count
+        return len(captured)
+
+    assert queries(3) == queries(30)
+    flags = ReviewFlag.objects.filter(source=ReviewFlag.Source.ROSTER)
+    assert flags.count() == 33
+    for flag in flags:
+        [created] = flag.history.all()
+        assert (created.history_type, created.history_user, created.raised_by) == ("+", town_officer, town_officer)
+        assert (created.reason, created.member_id, created.household_id) == (
+            flag.reason,
+            flag.member_id,
+            flag.household_id,
+        )
+        assert flag.reason.startswith("死亡/火化名单显示此人已死亡（成员") and "，日期 2021-03-02）。" in flag.reason

@@ -20,7 +20,9 @@ def _today() -> str:
 
 def _round(w, *, status: str = PublicityRound.Status.OPEN) -> PublicityRound:
     campaign, _ = Campaign.objects.get_or_create(
-        name="扫描用专项行动", defaults={"scope_date": timezone.localdate(), "created_by": w.town_officer}
+        name="扫描用专项行动",
+        town=w.village_b.town,
+        defaults={"scope_date": timezone.localdate(), "created_by": w.town_officer},
     )
     case, _ = Case.objects.get_or_create(
         household=w.household_b, campaign=campaign, defaults={"kind": Case.Kind.RECHECK, "status": Status.APPRAISAL}
