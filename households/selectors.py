@@ -12,10 +12,11 @@ while the team is active (see `register_grant_condition`); anyone else sees noth
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Reverse
+from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Reverse
 from django.utils import timezone
 
 from households import idcard
@@ -190,6 +191,34 @@ def dashboard_counts(*, user: User) -> dict:
     figures["monthly_total"] = (figures.pop("base") or 0) + (figures.pop("extra") or 0)
     figures["persons"] = figures["persons"] or 0
     return figures
+
+
+def dashboard_towns(*, user: User) -> dict | None:
+    """For a district-wide user, the dashboard's per-town table: households in care, covered persons and
+    monthly amount per town, with the district total (one query whatever the number of towns); else None."""
+    if not is_district_wide(user=user):
+        return None
+    active = Q(villages__households__status=Household.Status.ACTIVE)
+    rows = list(
+        towns_visible_to(user=user)
+        .order_by("code")
+        .annotate(
+            active=Count("villages__households", filter=active),
+            persons=Coalesce(Sum("villages__households__covered_persons", filter=active), 0),
+            amount=Coalesce(
+                Sum(F("villages__households__base_amount") + F("villages__households__extra_amount"), filter=active),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+        )
+        .values("pk", "name", "active", "persons", "amount")
+    )
+    totals = {
+        "active": sum(r["active"] for r in rows),
+        "persons": sum(r["persons"] for r in rows),
+        "amount": sum((r["amount"] for r in rows), Decimal("0")),
+    }
+    return {"rows": rows, "totals": totals}
 
 
 # --- The household register pages (issue 3) ---------------------------------------

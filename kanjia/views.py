@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from households.selectors import dashboard_counts
+from households.selectors import dashboard_counts, dashboard_towns
 from kanjia import holidays, roles
 from kanjia.forms import HolidayYearForm, attach_errors, query_id
 from kanjia.models import HolidayYear
@@ -14,7 +14,11 @@ from kanjia.worklists import work_items
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {"counts": dashboard_counts(user=request.user), "work_items": work_items(user=request.user)}
+    context = {
+        "counts": dashboard_counts(user=request.user),
+        "by_town": dashboard_towns(user=request.user),
+        "work_items": work_items(user=request.user),
+    }
     if holidays.can_edit_calendar(user=request.user):
         context["calendar_warning"] = holidays.missing_year_warning()
     return render(request, "dashboard.html", context)

@@ -104,6 +104,7 @@ INSPECTORS = ("inspector",)  # archives/clues: a clue not referred yet
 TOWN_WIDE = ("town_officer", "district_officer", "inspector")
 
 
+DISTRICT = ("district_officer",)  # households.selectors.is_district_wide: the district's pages
 SYSADMINS = ("sysadmin",)  # kanjia/accounts: the system administrator's pages
 
 
@@ -128,6 +129,11 @@ TARGETS: dict[str, Target] = {
     "archives:roll": Target(archive.roll),
     "archives:roll_xlsx": Target(archive.roll),
     "archives:roll_pdf": Target(archive.roll),
+    "archives:roll_village_pdf": Target(archive.roll_village),
+    # 全区发放花名册: the district's own pages (is_district_wide); a town's readers are outside them.
+    "archives:district_rolls": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
+    "archives:district_rolls_progress": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
+    "archives:district_rolls_zip": Target(archive.district_rolls, audience=DISTRICT, control="district_officer"),
     # --- review: teams (team B covers village B) ---
     "review:team_detail": Target(lambda w: {"pk": w.team_b.pk}),
     "review:team_update": Target(
@@ -244,6 +250,10 @@ TARGETS: dict[str, Target] = {
     # 月上报 and 月解剖 are town-level figures for the town-wide readers; only the town office writes.
     "review:dynamic:report": Target(dyn.report, audience=TOWN_WIDE),
     "review:dynamic:report_file": Target(dyn.report_file, audience=TOWN_WIDE),
+    # 全区月报: the district's own pages (is_district_wide); a town's readers are outside them.
+    "review:dynamic:district_report": Target(dyn.district_report, audience=DISTRICT, control="district_officer"),
+    "review:dynamic:district_progress": Target(dyn.district_report, audience=DISTRICT, control="district_officer"),
+    "review:dynamic:district_file": Target(dyn.district_file, audience=DISTRICT, control="district_officer"),
     "review:dynamic:analysis": Target(dyn.analysis, audience=TOWN_WIDE),
     "review:dynamic:analysis_post": Target(dyn.conclude, post=dyn.conclude_payload, audience=TOWN_WIDE),
     "review:dynamic:analysis_item": Target(dyn.analysis_item, post=dyn.finding_payload, audience=TOWN_WIDE),

@@ -21,6 +21,7 @@ __all__ = [
     "Cabinet",
     "ChecklistRequirement",
     "ChecklistWarning",
+    "DistrictRollExport",
     "Document",
     "DocumentKind",
     "PaymentRoll",
@@ -267,6 +268,55 @@ class PaymentRoll(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y年%m月}发放花名册（第{self.sequence}版）"
+
+
+class DistrictRollExport(models.Model):
+    """全区发放花名册: a zip of each town's newest roll of a month, one PDF per town and village, with a
+    summary workbook; built by a Celery job (progress by polling). A job row, not history-tracked."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    month = models.DateField("发放年月", help_text="取该月1日")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("PDF 份数", default=0)
+    done = models.PositiveIntegerField("已完成份数", default=0)
+    summary = models.JSONField("汇总", default=dict)
+    file = models.FileField("文件", upload_to="archives/rolls/district/%Y/", max_length=255, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "全区发放花名册"
+        verbose_name_plural = verbose_name
+        ordering = ["-month", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month"], condition=Q(status__in=["queued", "running"]), name="districtroll_one_running"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y年%m月}全区发放花名册"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 99 / self.total) if self.total else 0
+
+    @property
+    def busy(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def stage(self) -> str:
+        return f"已完成 {self.done}/{self.total} 份村(社区) PDF" if self.status == self.Status.RUNNING else ""
 
 
 class PaymentRollLine(models.Model):

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from archives.models import PaymentRoll
-from households.selectors import villages_visible_to
+from households.selectors import towns_visible_to
 from kanjia import roles
 
 User = AbstractBaseUser | AnonymousUser
@@ -22,5 +22,4 @@ def can_generate_rolls(*, user: User) -> bool:
 def rolls_visible_to(*, user: User) -> QuerySet[PaymentRoll]:
     if not can_read_rolls(user=user):
         return PaymentRoll.objects.none()
-    towns = villages_visible_to(user=user).values("town_id")
-    return PaymentRoll.objects.filter(town_id__in=towns).select_related("generated_by", "town")
+    return PaymentRoll.objects.filter(town__in=towns_visible_to(user=user)).select_related("generated_by", "town")

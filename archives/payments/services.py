@@ -45,6 +45,7 @@ from archives.models import PaymentRoll, PaymentRollLine
 from archives.payments.selectors import can_generate_rolls
 from households import idcard
 from households.models import Household, Town
+from households.selectors import town_ids_of
 from households.towns.selectors import office_of
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -203,6 +204,9 @@ def roll_generate(*, town: Town, month: date, by: AbstractBaseUser, note: str = 
     """Generate (or regenerate) the month's roll for the town; earlier rolls stay as they were."""
     if not can_generate_rolls(user=by):
         raise PermissionDenied("只有镇民政办可以生成发放花名册。")
+    towns = town_ids_of(user=by)  # None: every town
+    if towns is not None and town.pk not in towns:
+        raise PermissionDenied("只能生成本镇的发放花名册。")
     month = month_start(month)
     if month > add_months(month_start(timezone.localdate()), 1):
         raise ValidationError({"month": "不能生成下月以后的发放花名册。"})
@@ -255,6 +259,7 @@ class VillageTotal:
     persons: int = 0
     base: Decimal = ZERO
     extra: Decimal = ZERO
+    village_id: int | None = None
 
     @property
     def total(self) -> Decimal:
@@ -270,7 +275,14 @@ def roll_village_totals(*, roll: PaymentRoll) -> list[VillageTotal]:
         .order_by("village__order", "village_id")
     )
     return [
-        VillageTotal(r["village_name"], r["households"], r["persons"] or 0, r["base"] or ZERO, r["extra"] or ZERO)
+        VillageTotal(
+            r["village_name"],
+            r["households"],
+            r["persons"] or 0,
+            r["base"] or ZERO,
+            r["extra"] or ZERO,
+            r["village_id"],
+        )
         for r in rows
     ]
 
@@ -505,8 +517,32 @@ def roll_xlsx(*, roll: PaymentRoll) -> bytes:
     return write_xlsx([lines, summary, changes] if diff.previous else [lines, summary])
 
 
-def roll_pdf(*, roll: PaymentRoll) -> bytes:
-    lines = list(roll.lines.order_by("id"))
+# Above this many lines a roll is printed village by village: WeasyPrint holds a whole document in memory
+# (a 1,000-row PDF is about 250 MB and 8 s, STACK.md), so a whole town's PDF would not be interactive.
+PDF_MAX_LINES = 1000
+
+
+def roll_pdf(
+    *,
+    roll: PaymentRoll,
+    village_id: int | None = None,
+    totals: list[VillageTotal] | None = None,
+    diff: RollDiff | None = None,
+) -> bytes:
+    """The roll as printed for signatures: the whole roll, or one village's part of it (its lines, its
+    total and its changes since the previous roll). `totals` and `diff` may be passed in when several
+    villages of one roll are printed (the district's job), so they are read once per roll."""
+    lines = roll.lines.order_by("id")
+    totals = roll_village_totals(roll=roll) if totals is None else totals
+    diff = roll_diff(roll=roll) if diff is None else diff
+    village = None
+    if village_id is not None:
+        lines = lines.filter(village_id=village_id)
+        village = next((t for t in totals if t.village_id == village_id), None)
+        totals = [village] if village else []
+        name = village.village if village else ""
+        diff = RollDiff(previous=diff.previous, changes=[c for c in diff.changes if c.village == name])
+    lines = list(lines)
     for line in lines:
         line.account_masked = idcard.mask(line.bank_account or "")
     return render_pdf(
@@ -514,8 +550,9 @@ def roll_pdf(*, roll: PaymentRoll) -> bytes:
         context={
             "roll": roll,
             "lines": lines,
-            "totals": roll_village_totals(roll=roll),
-            "diff": roll_diff(roll=roll),
+            "totals": totals,
+            "village": village,
+            "diff": diff,
             "office": office_of(town=roll.town),
         },
         stylesheets=(STATIC_DIR / "pdf" / "roll.css",),

@@ -59,10 +59,13 @@ def may_refresh_checks(*, user: AbstractBaseUser) -> bool:
     return roles.has_role(user, roles.TOWN_OFFICE)
 
 
-def paid_off_by_village(*, town_id: int, month: date) -> dict[int, int]:
-    """In-care households of the town whose paid total differs from their computation for `month`,
-    counted per village (月上报). Computed at the time of asking, from the registry as it stands."""
-    households = Household.objects.filter(status=Household.Status.ACTIVE, village__town_id=town_id)
+def paid_off_by_village(
+    *, month: date, town_id: int | None = None, town_ids: list[int] | None = None
+) -> dict[int, int]:
+    """In-care households of the town (or towns) whose paid total differs from their computation for
+    `month`, counted per village (月上报). Computed at the time of asking, from the registry as it stands."""
+    ids = [town_id] if town_id is not None else list(town_ids or [])
+    households = Household.objects.filter(status=Household.Status.ACTIVE, village__town_id__in=ids)
     counts: dict[int, int] = {}
     for household, computation in compute_many(households=households, month=month):
         if computation.total != household.monthly_total:

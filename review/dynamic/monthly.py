@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from households.models import Household, ReviewFlag, Town, Village
 from households.paychecks.selectors import paid_off_by_village
-from households.selectors import villages_visible_to
+from households.selectors import towns_visible_to, villages_visible_to
 from kanjia import roles
 from kanjia.pdf import STATIC_DIR, render_pdf
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -80,8 +80,13 @@ def _roll_rows(queryset: QuerySet) -> dict[int, dict]:
 
 def roll(*, town: Town, month: date) -> dict[int, dict]:
     """Households in care per village at the end of `month` (history when that moment has passed)."""
+    return roll_of(towns=[town], month=month)
+
+
+def roll_of(*, towns, month: date) -> dict[int, dict]:
+    """`roll` for several towns at once (one query): the rows are per village, so per town too."""
     end = _end_of(month)
-    villages = Village.objects.filter(town=town).values("pk")
+    villages = Village.objects.filter(town__in=towns).values("pk")
     if end >= timezone.now():
         return _roll_rows(Household.objects.filter(village__in=villages))
     historical = Household.history.filter(history_date__lte=end, village_id__in=villages)
@@ -99,78 +104,102 @@ def default_month(*, user: User) -> date:
     return previous if known else month_start(today)
 
 
-def decisions(*, town: Town, month: date) -> QuerySet[DistrictApproval]:
-    """Approvals decided in `month` (their payment changes from the next month)."""
+def decisions(*, town: Town | None = None, month: date, towns=None) -> QuerySet[DistrictApproval]:
+    """Approvals decided in `month` (their payment changes from the next month), of one town or of `towns`."""
+    where = Q(case__household__village__town=town) if town is not None else Q(case__household__village__town__in=towns)
     return DistrictApproval.objects.filter(
+        where,
         decision=DistrictApproval.Decision.APPROVE,
         completed_at__isnull=False,
         decided_on__gte=month_start(month),
         decided_on__lte=month_end(month),
-        case__household__village__town=town,
     )
 
 
 def figures(*, town: Town, month: date) -> dict:
+    return figures_of(towns=[town], month=month)[town.pk]
+
+
+def figures_of(*, towns: list[Town], month: date) -> dict[int, dict]:
+    """The report figures of each of `towns` (keyed by town id), read together: a fixed number of
+    queries whatever the number of towns and villages, plus the paid-vs-computed pass per town."""
     month = month_start(month)
     previous = add_months(month, -1)
-    now, before = roll(town=town, month=month), roll(town=town, month=previous)
+    now, before = roll_of(towns=towns, month=month), roll_of(towns=towns, month=previous)
     flows = {
         (r["case__household__village_id"], r["outcome"]): r
-        for r in decisions(town=town, month=month)
+        for r in decisions(towns=towns, month=month)
         .values("case__household__village_id", "outcome")
         .annotate(n=Count("pk"), amount=Sum(F("base_amount") + F("extra_amount"), output_field=MONEY))
     }
-    stops = dict(
-        decisions(town=town, month=month)
+    stops = {
+        (r["case__household__village__town_id"], r["stop_reason"]): r["n"]
+        for r in decisions(towns=towns, month=month)
         .filter(outcome=Outcome.STOP)
-        .values("stop_reason")
+        .values("case__household__village__town_id", "stop_reason")
         .annotate(n=Count("pk"))
-        .values_list("stop_reason", "n")
-    )
-    grace = GracePeriod.objects.filter(grace_in_force(month=month), household__village__town=town).aggregate(
-        households=Count("pk"), amount=Coalesce(Sum("monthly_amount"), Value(ZERO), output_field=MONEY)
-    )
-    off = paid_off_by_village(town_id=town.pk, month=month)
-    rows = []
-    for village in Village.objects.filter(town=town).order_by("order", "pk"):
+    }
+    graces = {
+        r["household__village__town_id"]: r
+        for r in GracePeriod.objects.filter(grace_in_force(month=month), household__village__town__in=towns)
+        .values("household__village__town_id")
+        .annotate(households=Count("pk"), amount=Coalesce(Sum("monthly_amount"), Value(ZERO), output_field=MONEY))
+    }
+    off = paid_off_by_village(town_ids=[t.pk for t in towns], month=month)
+    rows_by_town: dict[int, list[dict]] = {t.pk: [] for t in towns}
+    for village in Village.objects.filter(town__in=towns).order_by("town_id", "order", "pk"):
         cur, old = now.get(village.pk, {}), before.get(village.pk, {})
 
         def flow(outcome: str, key: str = "n", village_id: int = village.pk):
             return flows.get((village_id, outcome), {}).get(key) or 0
 
-        row = {
-            "village_id": village.pk,
-            "village": village.name,
-            "households": cur.get("households", 0),
-            "persons": cur.get("persons", 0),
-            "amount": _money(cur.get("amount")),
-            "prev_households": old.get("households", 0),
-            "prev_persons": old.get("persons", 0),
-            "prev_amount": _money(old.get("amount")),
-            "new": flow(Outcome.ADMIT),
-            "new_amount": _money(flow(Outcome.ADMIT, "amount")),
-            "adjusted": flow(Outcome.ADJUST),
-            "stopped": flow(Outcome.STOP),
-            "paid_off": off.get(village.pk, 0),
+        rows_by_town[village.town_id].append(
+            {
+                "village_id": village.pk,
+                "village": village.name,
+                "households": cur.get("households", 0),
+                "persons": cur.get("persons", 0),
+                "amount": money(cur.get("amount")),
+                "prev_households": old.get("households", 0),
+                "prev_persons": old.get("persons", 0),
+                "prev_amount": money(old.get("amount")),
+                "new": flow(Outcome.ADMIT),
+                "new_amount": money(flow(Outcome.ADMIT, "amount")),
+                "adjusted": flow(Outcome.ADJUST),
+                "stopped": flow(Outcome.STOP),
+                "paid_off": off.get(village.pk, 0),
+            }
+        )
+    out = {}
+    for town in towns:
+        grace = graces.get(town.pk, {"households": 0, "amount": ZERO})
+        out[town.pk] = {
+            "month": month.isoformat(),
+            "previous_month": previous.isoformat(),
+            "villages": rows_by_town[town.pk],
+            "totals": sum_rows(rows_by_town[town.pk]),
+            "stops_by_reason": [
+                {"kind": kind, "label": label, "count": stops.get((town.pk, kind), 0)}
+                for kind, label in ReviewFlag.Kind.choices
+            ],
+            "grace": {"households": grace["households"], "amount": money(grace["amount"])},
         }
-        rows.append(row)
-    counted = ("households", "persons", "prev_households", "prev_persons", "new", "adjusted", "stopped", "paid_off")
-    totals = {key: sum(r[key] for r in rows) for key in counted}
-    for key in ("amount", "prev_amount", "new_amount"):
-        totals[key] = _money(sum((Decimal(r[key]) for r in rows), ZERO))
-    return {
-        "month": month.isoformat(),
-        "previous_month": previous.isoformat(),
-        "villages": rows,
-        "totals": totals,
-        "stops_by_reason": [
-            {"kind": kind, "label": label, "count": stops.get(kind, 0)} for kind, label in ReviewFlag.Kind.choices
-        ],
-        "grace": {"households": grace["households"], "amount": _money(grace["amount"])},
-    }
+    return out
 
 
-def _money(value) -> str:
+COUNTED = ("households", "persons", "prev_households", "prev_persons", "new", "adjusted", "stopped", "paid_off")
+AMOUNTS = ("amount", "prev_amount", "new_amount")
+
+
+def sum_rows(rows: list[dict]) -> dict:
+    """The total row of village rows (or of towns' total rows)."""
+    totals = {key: sum(r.get(key, 0) for r in rows) for key in COUNTED}
+    for key in AMOUNTS:
+        totals[key] = money(sum((Decimal(r[key]) for r in rows), ZERO))
+    return totals
+
+
+def money(value) -> str:
     """Amounts are stored as strings with two decimals (JSON has no Decimal; SQLite sums lose the scale)."""
     return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
 
@@ -180,10 +209,10 @@ def _change(now, before) -> str:
     return f"+{diff}" if diff > 0 else str(diff)
 
 
-def table_rows(data: dict) -> list[list]:
-    """The village table as the Excel and PDF show it (with a total row)."""
+def table_rows(data: dict, *, total: bool = True) -> list[list]:
+    """The village table as the Excel and PDF show it (with a total row unless `total` is false)."""
     out = []
-    for r in [*data["villages"], {**data["totals"], "village": "合计"}]:
+    for r in [*data["villages"], *([{**data["totals"], "village": "合计"}] if total else [])]:
         out.append(
             [
                 r["village"],
@@ -294,6 +323,8 @@ def generate_due_reports(*, month: date | None = None, town_id: int | None = Non
 def report_generate(*, town: Town, month: date, by: AbstractBaseUser) -> MonthlyReport:
     if not can_manage_dynamic(user=by):
         raise PermissionDenied("月报由镇民政办生成。")
+    if not towns_visible_to(user=by).filter(pk=town.pk).exists():
+        raise PermissionDenied("只能生成本镇的月报。")
     if month_start(month) > month_start(timezone.localdate()):
         raise ValidationError({"month": "不能生成未来月份的月报。"})
     return generate_report(town=town, month=month, by=by)
@@ -302,7 +333,12 @@ def report_generate(*, town: Town, month: date, by: AbstractBaseUser) -> Monthly
 def reports_visible_to(*, user: User) -> QuerySet[MonthlyReport]:
     if not can_read_reports(user=user):
         return MonthlyReport.objects.none()
-    return MonthlyReport.objects.filter(town__in=towns_for(user=user)).select_related("town", "generated_by")
+    return MonthlyReport.objects.filter(town__in=towns_visible_to(user=user)).select_related("town", "generated_by")
+
+
+def towns_reporting(*, user: User) -> QuerySet[Town]:
+    """The towns whose 月上报 the user's generate button makes: the user's own town(s) that have villages."""
+    return towns_visible_to(user=user).filter(villages__isnull=False).distinct().order_by("code")
 
 
 # --- 月解剖 ---------------------------------------------------------------------------------

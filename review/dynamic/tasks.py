@@ -27,3 +27,11 @@ def monthly_report(month: str | None = None, town_id: int | None = None) -> list
     from review.dynamic.monthly import generate_due_reports
 
     return [r.pk for r in generate_due_reports(month=_day(month), town_id=town_id)]
+
+
+@shared_task(name="review.district_monthly_report")
+def district_monthly_report(job_id: int) -> None:
+    """The district's 月上报 (a DistrictMonthlyReport job row); a second delivery does nothing."""
+    from review.dynamic.district import run_district_report
+
+    run_district_report(job_id=job_id)

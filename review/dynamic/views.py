@@ -27,7 +27,7 @@ from kanjia.forms import attach_errors
 from kanjia.models import AccessLog
 from kanjia.xlsx import XLSX_CONTENT_TYPE
 from review.cases.selectors import campaigns_visible_to
-from review.dynamic import monthly, spotchecks, summary
+from review.dynamic import district, monthly, spotchecks, summary
 from review.dynamic import selectors as dynamic_selectors
 from review.dynamic import services as dynamic
 from review.dynamic.forms import (
@@ -218,7 +218,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             try:
                 made = [
                     monthly.report_generate(town=town, month=form.cleaned_data["month"], by=request.user)
-                    for town in monthly.towns_for(user=request.user)
+                    for town in monthly.towns_reporting(user=request.user)
                 ]
             except ValidationError as exc:
                 attach_errors(form, exc)
@@ -226,8 +226,83 @@ def reports(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已生成{form.cleaned_data['month']:%Y年%m月}月报（{len(made)} 份）。")
                 return redirect("review:dynamic:reports")
     page = Paginator(monthly.reports_visible_to(user=request.user), 24).get_page(request.GET.get("page"))
-    context = {"page": page, "form": form, "can_manage": dynamic.can_manage_dynamic(user=request.user)}
+    context = {
+        "page": page,
+        "form": form,
+        "can_manage": dynamic.can_manage_dynamic(user=request.user),
+        **_district_context(request),
+    }
     return render(request, "review/dynamic/reports.html", context, status=400 if form.errors else 200)
+
+
+def _district_context(request: HttpRequest, form=None) -> dict:
+    if not district.can_read_district(user=request.user):
+        return {}
+    return {
+        "district_reports": district.district_reports_visible_to(user=request.user)[:24],
+        "district_form": form or MonthForm(initial={"month": monthly.default_month(user=request.user)}, prefix="d"),
+        "can_start_district": district.can_start_district(user=request.user),
+    }
+
+
+@login_required
+@require_POST
+def district_start(request: HttpRequest) -> HttpResponse:
+    if not district.can_start_district(user=request.user):
+        raise PermissionDenied("全区月报由区民政局生成。")
+    form = MonthForm(request.POST, prefix="d")
+    if form.is_valid():
+        try:
+            job = district.district_report_start(month=form.cleaned_data["month"], by=request.user)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return redirect("review:dynamic:district_report", pk=job.pk)
+    page = Paginator(monthly.reports_visible_to(user=request.user), 24).get_page(None)
+    context = {
+        "page": page,
+        "form": MonthForm(initial={"month": monthly.default_month(user=request.user)}),
+        "can_manage": dynamic.can_manage_dynamic(user=request.user),
+        **_district_context(request, form),
+    }
+    return render(request, "review/dynamic/reports.html", context, status=400)
+
+
+def _district_report(request: HttpRequest, pk: int):
+    if not district.can_read_district(user=request.user):
+        raise PermissionDenied("全区月报仅限区民政局和区纪委查阅。")
+    return get_object_or_404(district.district_reports_visible_to(user=request.user), pk=pk)
+
+
+@login_required
+@require_safe
+def district_report(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _district_report(request, pk)
+    return render(request, "review/dynamic/district_report.html", district.district_context(job=job))
+
+
+@login_required
+@require_safe
+def district_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The polled fragment (htmx, every second); reloads the page once the job has finished."""
+    job = _district_report(request, pk)
+    response = render(request, "households/ledger/_progress.html", {"job": job, "url": request.path})
+    if not job.busy:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_safe
+def district_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    job = _district_report(request, pk)
+    stored = {"xlsx": job.xlsx, "pdf": job.pdf}.get(kind)
+    if job.status != job.Status.DONE or not stored:
+        raise Http404("该月报文件不存在。")
+    log_access(request=request, user=request.user, action=AccessLog.Action.DOWNLOAD, obj=job, detail=f"全区月报 {kind}")
+    name = f"{job.month:%Y年%m月}全区低保月报.{kind}"
+    content_type = XLSX_CONTENT_TYPE if kind == "xlsx" else "application/pdf"
+    return FileResponse(stored.open("rb"), as_attachment=True, filename=name, content_type=content_type)
 
 
 @login_required

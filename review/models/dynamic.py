@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from households.models import Area
 
 __all__ = [
+    "DistrictMonthlyReport",
     "GracePeriod",
     "HouseholdRhythm",
     "MonthlyAnalysis",
@@ -289,6 +290,61 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y年%m月}低保月报"
+
+
+class DistrictMonthlyReport(models.Model):
+    """全区月上报: every town's 月上报 figures of one month, built by a Celery job (progress by polling).
+
+    A job row, not history-tracked (its progress is written many times); each run is a new row and the
+    district page shows the newest finished one of each month.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    month = models.DateField("报告月份", help_text="取该月1日")
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("乡镇数", default=0)
+    done = models.PositiveIntegerField("已完成乡镇数", default=0)
+    figures = models.JSONField("数据", default=dict)
+    xlsx = models.FileField("Excel 文件", upload_to="review/monthly/district/%Y/", max_length=255, blank=True)
+    pdf = models.FileField("PDF 文件", upload_to="review/monthly/district/%Y/", max_length=255, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "全区月上报"
+        verbose_name_plural = verbose_name
+        ordering = ["-month", "-created_at", "-id"]
+        constraints = [
+            # Pressing the button twice reuses the running job.
+            models.UniqueConstraint(
+                fields=["month"], condition=Q(status__in=["queued", "running"]), name="districtreport_one_running"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y年%m月}全区低保月报"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        # The files after the last town: 95 % until they are written.
+        return int(self.done * 95 / self.total) if self.total else 0
+
+    @property
+    def busy(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def stage(self) -> str:
+        return f"已完成 {self.done}/{self.total} 个乡镇(街道)" if self.status == self.Status.RUNNING else ""
 
 
 class SpotCheckSample(models.Model):

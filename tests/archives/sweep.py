@@ -53,3 +53,18 @@ def upload_payload(w, fields: dict) -> dict:
 
 def roll(w) -> dict:
     return {"pk": roll_generate(town=w.village_b.town, month=timezone.localdate(), by=w.town_officer).pk}
+
+
+def roll_village(w) -> dict:
+    """Village B's part of its town's roll (household B is paid in it)."""
+    return {**roll(w), "village_id": w.village_b.pk}
+
+
+def district_rolls(w) -> dict:
+    """A finished 全区发放花名册 holding village B's town's roll (the job run in-process)."""
+    from archives.payments import district
+
+    roll(w)
+    job = district.district_roll_start(month=timezone.localdate(), by=w.district_officer)
+    district.run_district_roll(job_id=job.pk)
+    return {"pk": job.pk}
