@@ -34,11 +34,12 @@ from households.benefit import is_co_resident, member_supplement, per_person_in_
 from households.ledger.format import LEDGER_HEADERS
 from households.models import Category, ExportJob, Household, Member, MemberCategory, Town, Village
 from households.selectors import households_visible_to, members_visible_to, villages_visible_to
-from households.towns.selectors import accounts_of_towns
+from households.towns.selectors import accounts_of_towns, is_district_wide, towns_visible_to
 from kanjia import roles
 from kanjia.xlsx import SheetSpec, _cell, write_xlsx
 
 PROGRESS_EVERY = 5000
+MAX_SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header row included
 MEMBER_FIELDS = (
     "household__village__town__name",
     "household__village__name",
@@ -266,16 +267,18 @@ def household_rows(households: QuerySet[Household], *, full: bool, tick: Callabl
         ]
 
 
-def total_rows(households: QuerySet[Household]) -> Iterator[list]:
+def total_rows(households: QuerySet[Household], *, by_town: bool = False) -> Iterator[list]:
+    """One row per village and the grand total; `by_town` (district-wide) names each village's town
+    and orders by town."""
     figures = (
-        households.values("village__name", "village__order", "village_id")
+        households.values("village__name", "village__order", "village_id", "village__town__name", "village__town__code")
         .annotate(
             households=Count("id", distinct=True),
             base=Sum("base_amount"),
             extra=Sum("extra_amount"),
             covered=Sum("covered_persons"),
         )
-        .order_by("village__order", "village_id")
+        .order_by(*(("village__town__code",) if by_town else ()), "village__order", "village_id")
     )
     sizes = dict(
         Member.objects.filter(household__in=households, moved_out_on__isnull=True)
@@ -294,7 +297,8 @@ def total_rows(households: QuerySet[Household]) -> Iterator[list]:
             grand[3] + base,
             grand[4] + extra,
         ]
-        yield [f["village__name"], f["households"], size, f["covered"] or 0, base, extra, base + extra]
+        name = f"{f['village__town__name']} {f['village__name']}" if by_town else f["village__name"]
+        yield [name, f["households"], size, f["covered"] or 0, base, extra, base + extra]
     yield ["合计", *grand, grand[3] + grand[4]]
 
 
@@ -332,15 +336,39 @@ def write_ledger(
         if progress and done[0] % PROGRESS_EVERY == 0:
             progress(min(99, done[0] * 100 // total))
 
-    write_streamed(
-        [
-            SheetSpec("成员台账", LEDGER_HEADERS, member_rows(members, full=full, tick=lambda: tick(True))),
+    def member() -> None:
+        tick(True)
+
+    if village is None and is_district_wide(user=user):
+        # District-wide: each town on its own sheets (issue 19), the totals by town and village.
+        sheets = []
+        for town in towns_visible_to(user=user).order_by("code", "pk"):
+            town_members = members.filter(household__village__town=town)
+            town_households = households.filter(village__town=town)
+            if not town_households.exists():
+                continue
+            sheets += [
+                SheetSpec(f"成员台账-{town.name}", LEDGER_HEADERS, member_rows(town_members, full=full, tick=member)),
+                SheetSpec(
+                    f"户汇总-{town.name}", HOUSEHOLD_HEADERS, household_rows(town_households, full=full, tick=tick)
+                ),
+            ]
+        sheets.append(SheetSpec("合计", TOTAL_HEADERS, total_rows(households.order_by(), by_town=True)))
+    else:
+        sheets = [
+            SheetSpec("成员台账", LEDGER_HEADERS, member_rows(members, full=full, tick=member)),
             SheetSpec("户汇总", HOUSEHOLD_HEADERS, household_rows(households, full=full, tick=tick)),
             SheetSpec("合计", TOTAL_HEADERS, total_rows(households.order_by())),
-        ],
-        out=out,
-    )
+        ]
+    write_streamed(sheets, out=out)
     return done[1]
+
+
+def _sheet_title(title: str, part: int) -> str:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\; continuation sheets numbered."""
+    clean = title.translate({ord(c): "_" for c in "[]:*?/\\"})
+    suffix = f"({part})" if part > 1 else ""
+    return clean[: 31 - len(suffix)] + suffix
 
 
 def write_streamed(sheets: list[SheetSpec], *, out: IO[bytes]) -> None:
@@ -353,11 +381,20 @@ def write_streamed(sheets: list[SheetSpec], *, out: IO[bytes]) -> None:
     number or date. Exporting 250,000 members spends its time here.
     """
     workbook = Workbook(write_only=True)
+    limit = MAX_SHEET_ROWS
     for spec in sheets:
-        ws = workbook.create_sheet(title=spec.title[:31])
+        part = 1
+        ws = workbook.create_sheet(title=_sheet_title(spec.title, part))
         ws.append([_cell(ws, h, bold=True) for h in spec.header])
+        used = 1
         for row in spec.rows:
+            if used >= limit:  # Excel shows no row beyond 1,048,576: go on in 「…(2)」 with the header again
+                part += 1
+                ws = workbook.create_sheet(title=_sheet_title(spec.title, part))
+                ws.append([_cell(ws, h, bold=True) for h in spec.header])
+                used = 1
             ws.append([_cell(ws, v) if isinstance(v, str) and _risky(v) else v for v in row])
+            used += 1
     workbook.save(out)
 
 

@@ -362,7 +362,9 @@ class _Places:
             short = c.name.split("(")[0].split("（")[0]
             self.categories.setdefault((c.town_id, short), c)
 
-    def village(self, town: str | None, name: str) -> Village:
+    def village(self, town: str | None, name: str, *, own_towns: frozenset[int] = frozenset()) -> Village:
+        """The 乡镇(街道) column routes the row (issue 19); without it, a village name is looked up in
+        the importer's own towns first, then in the whole district (it must be unique there)."""
         if town:
             if town not in self.towns:
                 raise CellError(f"系统中没有乡镇(街道)「{town}」。")
@@ -371,6 +373,9 @@ class _Places:
                 raise CellError(f"{town}没有村(社区)「{name}」。")
             return found
         candidates = self.by_name.get(name, [])
+        own = [v for v in candidates if v.town_id in own_towns]
+        if len(own) == 1:
+            return own[0]
         if len(candidates) != 1:
             if candidates:
                 raise CellError(f"多个乡镇都有「{name}」，请填写乡镇(街道)。")
@@ -447,7 +452,7 @@ def _existing_households(ids: set[int], *, lock: bool) -> dict[int, Household]:
 def plan_import(parsed: ParsedLedger, *, user: AbstractBaseUser, lock: bool = False) -> Plan:
     """Compare the file with the registry. `lock` (commit only) locks the households to update."""
     plan = Plan(problems=list(parsed.problems))
-    changeable = set(villages_changeable_by(user=user).values_list("pk", flat=True))
+    changeable = dict(villages_changeable_by(user=user).values_list("pk", "town_id"))
     places = _Places()
     numbers = [m.info.number for h in parsed.households.values() for m in h.members]
     existing = _existing_members(numbers)
@@ -489,10 +494,21 @@ def _plan_household(item: HouseholdIn, present, places, changeable, existing, ho
 
     value = {key: v for key, (v, _row) in item.values.items()}
     row_of = {key: r for key, (_v, r) in item.values.items()}
+    own_towns = frozenset(changeable.values())
     try:
-        village = places.village(value.get("town"), value.get("village") or "")
+        village = places.village(value.get("town"), value.get("village") or "", own_towns=own_towns)
     except CellError as exc:
         problem(row_of.get("village", item.first_row), "village", str(exc))
+        return
+    if village.town_id not in own_towns:
+        # Another town's row: its own office imports it (issue 19). Every such row is listed, none dropped.
+        ours = "、".join(sorted({v.town.name for v in places.by_town.values() if v.town_id in own_towns}))
+        problem(
+            row_of.get("town", row_of["village"]),
+            "town" if "town" in row_of else "village",
+            f"此行属于「{village.town.name}」，您只能导入{ours or '本镇'}的数据；"
+            f"请将此行交由{village.town.name}民政办导入。",
+        )
         return
     if village.pk not in changeable:
         problem(row_of["village"], "village", f"您无权导入到「{village.name}」（不在您负责的村）。")
