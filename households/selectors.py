@@ -9,15 +9,19 @@ town); village review teams see the villages their team's Django group holds
 while the team is active (see `register_grant_condition`); anyone else sees nothing.
 """
 
+import json
 import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from households import idcard
 from households.models import Household, IncomeItem, Member, ReviewFlag, Village, VillageGroup
@@ -302,6 +306,87 @@ def household_list(*, user: User, query: str = "", filters: dict | None = None, 
         )
         .order_by(*order)
     )
+
+
+# A list the planner expects to be longer than this is not counted: its count is the planner's
+# estimate, shown as such (约 …), and its numbered pages stop at MAX_ESTIMATED_PAGES (OFFSET
+# grows with the page: page 20,000 of a million households read 1,000,000 index entries).
+# A town (thousands of households), a team's villages and most searches stay exact.
+ESTIMATE_ABOVE = 20_000
+MAX_ESTIMATED_PAGES = 100
+
+
+def estimated_rows(queryset: QuerySet) -> int | None:
+    """The PostgreSQL planner's row estimate for `queryset` (EXPLAIN: planned, not run); None on
+    other databases. Statistics come from ANALYZE (autovacuum; the generator runs it)."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def scope_is_large(*, user: User) -> bool:
+    """More visible households than a list counts exactly (a district at scale): the list page then
+    leaves out what would read them all (the paid-vs-computed summary), one EXPLAIN to know."""
+    rows = estimated_rows(households_visible_to(user=user))
+    return rows is not None and rows > ESTIMATE_ABOVE
+
+
+# Up to this many visible villages the list's 组 filter lists every visible group (the browser keeps
+# the chosen village's); above (a district: thousands of groups rendered on every page), only the
+# chosen village's groups, none until a village is chosen.
+GROUP_OPTIONS_MAX_VILLAGES = 60
+
+
+def list_filter_groups(*, user: User, village: str) -> QuerySet[VillageGroup]:
+    groups = groups_visible_to(user=user)
+    if villages_visible_to(user=user).count() <= GROUP_OPTIONS_MAX_VILLAGES:
+        return groups
+    if village.isdigit() and len(village) < 10:
+        return groups.filter(village_id=int(village))
+    return groups.none()
+
+
+class EstimatingPage(Page):
+    def has_next(self) -> bool:
+        # An estimate may be above the real count: a page that is not full is the last one.
+        if self.paginator.estimated and len(self) < self.paginator.per_page:
+            return False
+        return super().has_next()
+
+
+class HouseholdPaginator(Paginator):
+    """Exact count and every page for lists up to ESTIMATE_ABOVE rows (as the planner expects them);
+    above, the planner's estimate (`estimated`, one EXPLAIN instead of a COUNT over the rows) and
+    the first MAX_ESTIMATED_PAGES pages (`capped` when there would be more)."""
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        rows = estimated_rows(self.object_list)
+        if rows is not None and rows > ESTIMATE_ABOVE:
+            self.estimated = True
+            return rows
+        return super().count
+
+    @cached_property
+    def num_pages(self) -> int:
+        pages = super().num_pages
+        return min(pages, MAX_ESTIMATED_PAGES) if self.estimated else pages
+
+    @property
+    def capped(self) -> bool:
+        return self.estimated and self.count > self.num_pages * self.per_page
+
+    def _get_page(self, *args, **kwargs) -> Page:
+        return EstimatingPage(*args, **kwargs)
 
 
 def household_detail(*, user: User) -> QuerySet[Household]:

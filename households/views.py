@@ -9,7 +9,6 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -66,14 +65,17 @@ def household_list(request: HttpRequest) -> HttpResponse:
             messages.warning(request, SEARCH_EXPIRED)
         else:
             data["q"] = saved
-    form = forms.ListFilterForm(data, villages=villages, groups=selectors.groups_visible_to(user=request.user))
+    groups = selectors.list_filter_groups(user=request.user, village=data.get("village", ""))
+    form = forms.ListFilterForm(data, villages=villages, groups=groups)
     query, filters, sort = form.values()
     households = selectors.household_list(user=request.user, query=query, filters=filters, sort=sort)
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.HouseholdPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     params = data.copy()
     params.pop("page", None)
     if token and "s" in params:
         params.pop("q", None)  # the token stands for the number
+    visible = selectors.households_visible_to(user=request.user)
+    large = selectors.scope_is_large(user=request.user)
     context = {
         "page": page,
         "form": form,
@@ -81,7 +83,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "can_create": selectors.villages_changeable_by(user=request.user).exists(),
         "can_view_policy": can_view_policy(user=request.user),
         "can_view_conflicts": has_role(request.user, TOWN_OFFICE, INSPECTOR),
-        "paid_off": paid_off_summary(selectors.households_visible_to(user=request.user), month=timezone.localdate()),
+        # At district scale the summary would read every household in care on every page: the filter
+        # (?paid=off) stays, the figures are left out.
+        "paid_off": None if large else paid_off_summary(visible, month=timezone.localdate()),
+        "paid_off_left_out": large,
         "can_refresh_checks": may_refresh_checks(user=request.user),
     }
     return render(request, "households/list.html", context)

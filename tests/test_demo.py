@@ -39,11 +39,31 @@ def snapshot() -> dict:
 
 def test_load_demo_creates_the_14_units_and_role_logins(capsys):
     call_command("load_demo")
-    assert list(Village.objects.order_by("order").values_list("name", flat=True)) == UNITS
+    kanjia = Village.objects.filter(town__code="512002110").order_by("order")
+    assert list(kanjia.values_list("name", flat=True)) == UNITS
     out = capsys.readouterr().out
-    for username in ("town", "team1", "team2", "district", "inspector", "sysadmin"):
+    for username in ("town", "team1", "team2", "district", "inspector", "district_inspector", "sysadmin"):
         assert username in out
         assert User.objects.get(username=username).groups.exists()
+
+
+def test_the_demo_has_three_towns_each_with_its_office_and_inspector():
+    """Issue 19: 堪嘉镇 plus two synthetic towns; the district account sees all three."""
+    from households.models import Household, Town
+    from households.selectors import households_visible_to, towns_visible_to
+
+    call_command("load_demo")
+    towns = list(Town.objects.order_by("code").values_list("name", flat=True))
+    assert towns == ["堪嘉镇", "丰裕镇", "伍隍镇"]
+    district = User.objects.get(username="district")
+    assert towns_visible_to(user=district).count() == 3
+    for username, town in (("town", "堪嘉镇"), ("town_fengyu", "丰裕镇"), ("inspector_wuhuang", "伍隍镇")):
+        user = User.objects.get(username=username)
+        assert list(towns_visible_to(user=user).values_list("name", flat=True)) == [town]
+        seen = households_visible_to(user=user)
+        assert seen.exists() and not seen.exclude(village__town__name=town).exists()
+    # 堪嘉镇 exactly as before: its 300 households.
+    assert Household.objects.filter(village__town__name="堪嘉镇").count() == 300
 
 
 def test_load_demo_twice_changes_nothing():

@@ -66,12 +66,18 @@ def id_holders_check(
 
 
 def conflicts_visible_to(*, user: AbstractBaseUser) -> QuerySet[IdConflict]:
-    """The town office resolves these; inspectors read them; nobody else sees them. A town sees the
+    """The town office resolves these; inspectors and the district read them; nobody else sees them. A town sees the
     conflicts raised in its villages and those over its own members raised elsewhere (重复享受 across
     towns, issue 19): both towns' offices, and the district, see the same row."""
-    if not (user.is_authenticated and user.is_active and roles.has_role(user, roles.TOWN_OFFICE, *roles.INSPECTORS)):
+    if not (
+        user.is_authenticated
+        and user.is_active
+        and roles.has_role(user, roles.TOWN_OFFICE, roles.DISTRICT, *roles.INSPECTORS)
+    ):
         return IdConflict.objects.none()
-    conflicts = IdConflict.objects.select_related("user", "holder__household__village", "village", "resolved_by")
+    conflicts = IdConflict.objects.select_related(
+        "user", "holder__household__village__town", "village__town", "resolved_by"
+    )
     if town_ids_of(user=user) is None:
         return conflicts
     mine = villages_visible_to(user=user).values("pk")

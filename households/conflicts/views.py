@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from households.conflicts import selectors, services
 from households.conflicts.forms import ResolveForm
+from households.selectors import villages_visible_to
 from kanjia import roles
 
 
 def _readable(request: HttpRequest):
     conflicts = selectors.conflicts_visible_to(user=request.user)
-    if not roles.has_role(request.user, roles.TOWN_OFFICE, *roles.INSPECTORS):
+    if not roles.has_role(request.user, roles.TOWN_OFFICE, roles.DISTRICT, *roles.INSPECTORS):
         raise Http404
     return conflicts
 
@@ -29,6 +30,10 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         conflicts = conflicts.filter(resolved_at__isnull=True)
     page = Paginator(conflicts, 50).get_page(request.GET.get("page"))
     can_resolve = roles.has_role(request.user, roles.TOWN_OFFICE) and not roles.is_read_only(request.user)
+    # A holder in another town (重复享受) is named by town only: its household is that town's (issue 19).
+    mine = set(villages_visible_to(user=request.user).values_list("pk", flat=True))
+    for conflict in page:
+        conflict.holder_here = bool(conflict.holder and conflict.holder.household.village_id in mine)
     context = {"page": page, "show": show, "can_resolve": can_resolve, "form": ResolveForm()}
     return render(request, "households/conflicts/list.html", context)
 
