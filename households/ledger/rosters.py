@@ -71,8 +71,15 @@ def rosters_visible_to(*, user: AbstractBaseUser) -> QuerySet[Roster]:
     if not user.is_authenticated:
         return Roster.objects.none()
     if roles.has_role(user, *roles.TOWN_WIDE_READERS):
-        accounts = accounts_of_towns(user=user)  # their own towns' staff's rosters (issue 19)
-        return Roster.objects.all() if accounts is None else Roster.objects.filter(uploaded_by__in=accounts)
+        # Their own towns' staff's rosters, and the district's (a district roster is a report to every
+        # town; what each sees of it is cut to its villages) (issue 19).
+        accounts = accounts_of_towns(user=user)
+        if accounts is None:
+            return Roster.objects.all()
+        district = Q(uploaded_by__groups__name__in=roles.DISTRICT_LEVEL)
+        return Roster.objects.filter(
+            Q(uploaded_by__in=accounts) | Q(pk__in=Roster.objects.filter(district).values("pk"))
+        )
     return Roster.objects.filter(uploaded_by=user)
 
 
