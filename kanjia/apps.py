@@ -16,6 +16,14 @@ class KanjiaConfig(AppConfig):
 
         IntConverter.regex = "[0-9]{1,18}"
 
+        # A role change is the account's (not its town's, which a town-level role also names).
+        from kanjia import labels
+        from kanjia.models import RoleChange
+
+        labels.register_label(
+            RoleChange, lambda change: f"角色变更 · {labels.user_label(change.user)}", related=("user",)
+        )
+
 
 class KanjiaAdminConfig(admin_apps.AdminConfig):
     default = False

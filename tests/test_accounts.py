@@ -143,7 +143,7 @@ def test_every_role_change_is_in_the_audit_trail(sysadmin, clerk, town_officer, 
     services.role_confirm(change=pending, by=other)
     entries = timeline(Filters(object_kind=RoleChange.history.model._meta.db_table))
     assert len(entries) == 3  # two requests, one confirmation
-    assert all("李新人（clerk）" in e.label for e in entries)
+    assert all("李新人（clerk）" in e.label for e in entries), [e.label for e in entries]
     confirmed = entries[0]
     assert confirmed.user == "镇民政二" and any(d.field == "确认人" and "镇民政二" in d.new for d in confirmed.diffs)
     client.force_login(town_officer)

@@ -130,12 +130,14 @@ def test_a_failed_login_or_a_refusal_that_is_not_a_404_is_an_error(plan):
 def test_the_data_step_tops_the_demo_up_and_opens_a_case_per_household_in_care():
     from households.models import Household
 
-    data = prepare.ensure_data(households=330, seed=9)
-    assert data["households"] == Household.objects.count() == 330  # the demo's 300, then 30 generated
-    in_care = Household.objects.filter(status=Household.Status.ACTIVE).count()
+    data = prepare.ensure_data(households=600, seed=9)
+    # The demo's 300 in 堪嘉镇 and 270 in its two synthetic towns, then 30 generated.
+    assert data["households"] == Household.objects.count() == 600
+    # The demo campaign is 堪嘉镇's: a case per household in care there (the other towns run none).
+    in_care = Household.objects.filter(status=Household.Status.ACTIVE, village__town__code="512002110").count()
     assert data["cases"] == Case.objects.count() == in_care > 0
-    again = prepare.ensure_data(households=330, seed=9)  # a second run reuses the data as it is
-    assert (again["households"], again["cases"]) == (330, data["cases"])
+    again = prepare.ensure_data(households=600, seed=9)  # a second run reuses the data as it is
+    assert (again["households"], again["cases"]) == (600, data["cases"])
 
 
 def test_the_summary_counts_5xx_and_unexpected_4xx_but_not_expected_refusals():

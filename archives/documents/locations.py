@@ -107,8 +107,9 @@ def locations_sync(*, household_ids: list[int] | None = None, by: AbstractBaseUs
         for village in villages:
             town = village.town
             if town.pk not in rooms:
-                room, created = _get_or_create(ArchiveRoom, by, {"town": town}, {"code": code_prefix(town)})
-                result.renamed += not created and _save_code(room, code_prefix(town), by)
+                prefix = code_prefix(town)
+                room, created = _get_or_create(ArchiveRoom, by, {"town": town}, {"code": prefix})
+                result.renamed += not created and _save_code(room, prefix, by)
                 rooms[town.pk] = room
             code = cabinet_code(rooms[town.pk].code, village)
             cabinet = cabinets.get(village.pk)

@@ -38,6 +38,7 @@ def ensure_data(*, households: int, seed: int) -> dict:
     demo.load_places()
     demo.load_accounts()
     demo.load_households()  # the demo's own 300 households, only into an empty database
+    demo.load_other_towns()  # and its two synthetic towns' 270 (issue 19)
     have = Household.objects.count()
     if have < households:
         print(f"生成 {households - have} 户合成数据（种子 {seed}）...", flush=True)

@@ -95,7 +95,8 @@ def office_of(*, town: Town | None) -> dict:
 def accounts_of_towns(*, user: User) -> QuerySet | None:
     """Accounts working in the user's towns: assigned to one of them, or in a team holding grants on
     their villages; always the user. None: every account (district roles). The scope of town-wide
-    readers over other people's records (their jobs, uploads, audit trails, profiles)."""
+    readers over other people's records (their jobs, uploads, audit trails, profiles). Not the
+    district's accounts: their jobs (district-wide exports) span every town."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db.models import Q

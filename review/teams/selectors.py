@@ -183,15 +183,14 @@ def _with_profile(users: QuerySet) -> QuerySet:
 
 
 def _accounts_of_towns(user: User) -> QuerySet:
-    """Accounts working in the user's towns (assigned to the town, or in one of its teams); the
-    district's: every account."""
+    """Accounts working in the user's towns (assigned to the town, or in one of its teams), and the
+    district's staff, who work for every town; the district's users: every account."""
     accounts = accounts_of_towns(user=user)
+    if accounts is None:
+        return get_user_model().objects.all()
     in_teams = TeamMembership.objects.filter(team__town_id__in=town_ids_of(user=user) or []).values("user_id")
-    return (
-        get_user_model().objects.all()
-        if accounts is None
-        else accounts | get_user_model().objects.filter(pk__in=in_teams)
-    )
+    district = Group.objects.filter(name__in=roles.DISTRICT_LEVEL).values("user")
+    return accounts | get_user_model().objects.filter(Q(pk__in=in_teams) | Q(pk__in=district))
 
 
 def staff_list(*, user: User) -> QuerySet:
