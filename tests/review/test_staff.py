@@ -8,10 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from households import idcard
+from households.towns.services import town_assign
 from kanjia import roles
 from review.models import Staff, TeamMembership
 from review.teams import services as teams
 from tests.conftest import make_user
+from tests.factories import TownFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +91,7 @@ def test_the_role_comes_from_the_accounts_group(client, town_officer, district_o
     client.force_login(town_officer)
     assert "区民政局" in client.get(detail(district_officer)).content.decode()
     district_officer.groups.set([Group.objects.get_or_create(name=roles.INSPECTOR)[0]])
+    town_assign(user=district_officer, town=TownFactory())  # now the town's 镇纪委, listed with its staff
     page = client.get(reverse("review:staff_list")).content.decode()
     row = next(line for line in page.split("<tr>") if "district_officer" in line)
     assert roles.INSPECTOR in row and roles.DISTRICT not in row
