@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from archives.models import ArchiveRoom, Bag, Box, Cabinet
 from households.models import Household, Town, Village
+from households.towns.selectors import is_first_town
 
 DEFAULT_PREFIX = "KJ"
 
@@ -44,8 +45,7 @@ def code_prefix(town: Town) -> str:
     prefix = getattr(settings, "ARCHIVES_CODE_PREFIX", DEFAULT_PREFIX)
     if isinstance(prefix, dict):
         return prefix.get(town.name) or town.code
-    first = Town.objects.order_by("pk").values_list("pk", flat=True).first()
-    return (prefix or DEFAULT_PREFIX) if town.pk == first else town.code
+    return (prefix or DEFAULT_PREFIX) if is_first_town(town) else town.code
 
 
 def cabinet_code(room_code: str, village: Village) -> str:

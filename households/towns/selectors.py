@@ -63,6 +63,19 @@ def towns_visible_to(*, user: User) -> QuerySet[Town]:
     return Town.objects.all() if ids is None else Town.objects.filter(pk__in=ids)
 
 
+def sole_town_of(*, user: User) -> Town | None:
+    """The one town a town-level account acts for (None: several, none, or every town): the town a
+    record it creates belongs to when no town is named."""
+    towns = town_ids_of(user=user)
+    return Town.objects.get(pk=towns[0]) if towns and len(towns) == 1 else None
+
+
+def is_first_town(town: Town) -> bool:
+    """The deployment's first town keeps the deployment-wide settings written before there were
+    several (OFFICE_*, ARCHIVES_CODE_PREFIX)."""
+    return town.pk == Town.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 def towns_of_account(*, user: AbstractBaseUser) -> QuerySet[Town]:
     """The towns an account is assigned to, whatever its roles (accounts page, audit)."""
     return Town.objects.filter(**{f"{GRANT}group__user": user, f"{GRANT}permission__codename": "view_town"}).distinct()
@@ -78,8 +91,7 @@ def office_of(*, town: Town | None) -> dict:
     office = dict(settings.OFFICE)
     if town is None:
         return office
-    first = Town.objects.order_by("pk").values_list("pk", flat=True).first()
-    if town.pk != first:
+    if not is_first_town(town):
         office = {
             "town": town.name,
             "name": f"{town.district}{town.name}人民政府民政办",

@@ -10,6 +10,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm
 
 from households.models import Town
+from households.selectors import forget_scope_cache
 
 
 def town_group(*, town: Town) -> Group:
@@ -23,15 +24,9 @@ def town_group(*, town: Town) -> Group:
 def town_assign(*, user: AbstractBaseUser, town: Town) -> None:
     with transaction.atomic():
         user.groups.add(town_group(town=town))
-    _forget(user)
+    forget_scope_cache(user=user)
 
 
 def town_unassign(*, user: AbstractBaseUser, town: Town) -> None:
     user.groups.remove(town_group(town=town))
-    _forget(user)
-
-
-def _forget(user: AbstractBaseUser) -> None:
-    for name in ("_kanjia_village_ids", "_kanjia_roles"):
-        if hasattr(user, name):
-            delattr(user, name)
+    forget_scope_cache(user=user)

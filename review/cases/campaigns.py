@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from households.models import Household, Town
 from households.selectors import households_changeable_by, town_ids_of
+from households.towns.selectors import sole_town_of
 from kanjia import roles
 from review.cases.workflow import S, recusal_reason, stage_due
 from review.leadership.services import leadership_set
@@ -65,12 +66,10 @@ def _require_town_office(user: AbstractBaseUser, town_id: int | None = None) -> 
 
 def _creator_town(by: AbstractBaseUser, town: Town | None) -> Town:
     """The campaign's town: given, or the one town the town office acts for."""
-    if town is not None:
-        return town
-    towns = town_ids_of(user=by) or []
-    if len(towns) != 1:
+    town = town or sole_town_of(user=by)
+    if town is None:
         raise ValidationError({"town": "请选择专项行动所属的乡镇。"})
-    return Town.objects.get(pk=towns[0])
+    return town
 
 
 def _check_phases(phases: list[PhaseInput]) -> None:

@@ -24,6 +24,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from households import idcard
 from households.models import Town, Village
 from households.selectors import forget_scope_cache, town_ids_of
+from households.towns.selectors import sole_town_of
 from kanjia import roles
 from review.models import Campaign, ReviewTeam, Staff, TeamMembership, TeamVillage
 
@@ -58,11 +59,12 @@ def _check_name(name: str, *, exclude_pk: int | None = None) -> str:
 
 def _team_town(by: AbstractBaseUser, town: Town | None) -> Town:
     """The team's town: given (or its campaign's), else the one town of the office creating it."""
-    towns = town_ids_of(user=by)
     if town is None:
-        if not towns or len(towns) != 1:
+        town = sole_town_of(user=by)
+        if town is None:
             raise ValidationError({"town": "请选择小组所在的乡镇。"})
-        return Town.objects.get(pk=towns[0])
+        return town
+    towns = town_ids_of(user=by)
     if towns is not None and town.pk not in towns:
         raise ValidationError({"town": "只能为本镇设立清理小组。"})
     return town
