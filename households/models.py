@@ -399,7 +399,7 @@ class Member(models.Model):
         RETIRED = "退休", "退休"
 
     household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="members")
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    name = models.CharField("姓名", max_length=50)
     id_number = models.CharField("身份证号码", max_length=18, db_index=True)
     # Derived from id_number by the services; never typed by a user.
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
@@ -441,7 +441,9 @@ class Member(models.Model):
             # matches are turned into household ids: with the household id in the index it is
             # an index-only scan, not one heap page per matching member (52,445 王 at 1,000,000
             # households: 106 ms of heap reads for a town's count). PostgreSQL only (include,
-            # opclasses); elsewhere a plain index on the name.
+            # opclasses); elsewhere a plain index on the name. It also serves equality, so the
+            # name carries no db_index of its own (that one added a second, overlapping
+            # varchar_pattern_ops index every member write had to update).
             models.Index(
                 fields=["name"],
                 name="member_name_prefix_household",

@@ -26,8 +26,8 @@ from review.cases.selectors import (
     campaign_dashboard,
     campaigns_visible_to,
     case_for_page,
+    case_list_page,
     case_steps,
-    cases_filtered,
     household_cases,
     objection_badge,
     overdue_q,
@@ -435,7 +435,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         extra=registered_case_filters(),
     )
     filters = form.filters() if request.GET else {}
-    page = Paginator(cases_filtered(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    page = case_list_page(user=user, filters=filters, number=request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query_string": query.urlencode(), "filtered": bool(filters)}
