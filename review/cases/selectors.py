@@ -367,4 +367,3 @@ def case_list_page(*, user: User, filters: dict, number: str | int | None) -> Pa
     by_pk = {case.pk: case for case in cases.filter(pk__in=ids)}
     page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
     return page
-

@@ -52,10 +52,7 @@ def small_pages(monkeypatch):
 def _expected_order() -> list[int]:
     late = set(Case.objects.filter(overdue_q()).values_list("pk", flat=True))
     cases = Case.objects.select_related("household__village")
-    return [
-        c.pk
-        for c in sorted(cases, key=lambda c: (c.pk not in late, c.due_on, c.household.village.order, c.pk))
-    ]
+    return [c.pk for c in sorted(cases, key=lambda c: (c.pk not in late, c.due_on, c.household.village.order, c.pk))]
 
 
 def _listed(client, page: int) -> list[int]:
