@@ -140,6 +140,24 @@ def test_the_data_step_tops_the_demo_up_and_opens_a_case_per_household_in_care()
     assert (again["households"], again["cases"]) == (600, data["cases"])
 
 
+def _context() -> dict:
+    return {
+        "when": "2026-12-03 13:35 UTC",
+        "households": 100_000,
+        "users": 50,
+        "note": "",
+        "command": "make loadtest",
+        "workers": 3,
+        "think": (1.0, 5.0),
+        "duration": "120s",
+        "postgres": "15",
+        "cases": 56_395,
+        "accounts": "1 town",
+        "cpus": 2,
+        "load": {"before": 0.8, "min": 0.8, "max": 1.8, "mean": 1.4},
+    }
+
+
 def test_the_summary_counts_5xx_and_unexpected_4xx_but_not_expected_refusals():
     def sample(name, status, ms, error="", refusal="0", start="100.0"):
         return {"start": start, "name": name, "method": "GET", "status": str(status), "ms": str(ms)} | {
@@ -163,6 +181,11 @@ def test_the_summary_counts_5xx_and_unexpected_4xx_but_not_expected_refusals():
     assert summary["requests"] == 7 and summary["mix_requests"] == 6
     assert summary["p99"] == 40  # the 900 ms login is not in the mix's percentiles
     assert summary["seconds"] == 9.0
+    # Steady state: only what was sent after the last login finished (100.0 + 0.9 s).
+    assert summary["steady"] == {"requests": 2, "after": 0.9, "p50": 8, "p95": 30, "p99": 30}
+    block = run.report(summary, context=_context())
+    assert "Steady state (the mix's 2 requests sent after the last login finished, 0.9 s into the run)" in block
+    assert "**p95 30 ms**" in block
 
 
 def test_a_run_is_added_above_the_marker_and_the_docs_have_it(tmp_path):
