@@ -13,6 +13,7 @@ re-imported, which the export page says).
 """
 
 import random
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -393,13 +394,24 @@ def write_streamed(sheets: list[SheetSpec], *, out: IO[bytes]) -> None:
                 ws = workbook.create_sheet(title=_sheet_title(spec.title, part))
                 ws.append([_cell(ws, h, bold=True) for h in spec.header])
                 used = 1
-            ws.append([_cell(ws, v) if isinstance(v, str) and _risky(v) else v for v in row])
+            # One search over the row's strings says whether any cell needs a look (almost never);
+            # a check per cell was 8 µs of Python per row, the row's search about 4.
+            if _RISKY_ROW.search("\n".join([v for v in row if isinstance(v, str)])):
+                row = [_cell(ws, v) if isinstance(v, str) and _risky(v) else v for v in row]
+            ws.append(row)
             used += 1
     workbook.save(out)
 
 
 def _risky(text: str) -> bool:
     return text[:1] == "=" or text in ERROR_CODES or ILLEGAL_CHARACTERS_RE.search(text) is not None
+
+
+# Over a row's strings joined by newlines: a cell starting with "=", a cell that is an error code, or
+# a control character openpyxl refuses anywhere. A newline inside a cell can only add false alarms
+# (the row is then checked cell by cell), never hide a risky cell.
+_ERROR_CODES = "|".join(re.escape(code) for code in ERROR_CODES)
+_RISKY_ROW = re.compile(rf"(?:^|\n)(?:=|(?:{_ERROR_CODES})(?:\n|$))|{ILLEGAL_CHARACTERS_RE.pattern}")
 
 
 # --- Jobs ------------------------------------------------------------------------------------

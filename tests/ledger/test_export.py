@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
-from households.ledger.exporter import export_start, template_workbook, write_ledger
+from households.ledger.exporter import export_start, template_workbook, write_ledger, write_streamed
 from households.ledger.format import LEDGER_HEADERS
 from households.models import ExportJob, Household, ImportBatch, Member
+from kanjia.xlsx import SheetSpec
 from tests.ledger.helpers import grant_team, member_row, new_id, workbook_bytes
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,24 @@ def test_export_query_count_does_not_grow_with_rows(places, town_officer, run_im
     officer = grant_reveal(town_officer)
     with django_assert_max_num_queries(12):
         exported(officer)
+
+
+def test_a_risky_cell_is_written_as_text_wherever_it_sits_in_the_row():
+    """The writer looks at a row's strings at once and only then cell by cell: a risky value in the
+    last column, next to a harmless one with a line break, or alone in a row is still plain text."""
+    rows = [
+        ["甲", "备注\n=1+1", "=SUM(A1:A9)"],
+        ["#REF!", None, 3],
+        ["乙", "正常", "丙\x02丁"],
+        ["丁", "=", "#N/A"],
+        ["戊", "#N/A 不是错误码", "+1"],
+    ]
+    out = BytesIO()
+    write_streamed([SheetSpec("检查", ("甲", "乙", "丙"), rows)], out=out)
+    ws = load_workbook(BytesIO(out.getvalue()))["检查"]
+    got = [[(c.value, c.data_type) for c in row] for row in ws.iter_rows(min_row=2)]
+    assert got[0][1:] == [("备注\n=1+1", "s"), ("=SUM(A1:A9)", "s")]
+    assert got[1][0] == ("#REF!", "s") and got[1][2] == (3, "n")
+    assert got[2][2] == ("丙丁", "s")
+    assert got[3][1:] == [("=", "s"), ("#N/A", "s")]
+    assert got[4][1:] == [("#N/A 不是错误码", "s"), ("+1", "s")]
