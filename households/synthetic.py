@@ -490,10 +490,16 @@ def generate(
         # "Any household", once: the listeners schedule their whole-register refresh (per-batch
         # id lists would recompute every batch synchronously).
         households_changed(household_ids=None, by=user)
-        with connection.cursor() as cursor:  # fresh statistics: the planner's estimates and the list's counts
+        # Fresh statistics (the planner's estimates, the list's counts) and, outside a transaction,
+        # VACUUM: rows written by COPY carry no hint bits and no page is marked all-visible, so
+        # until autovacuum gets round to 2.5 million members every first read of a page writes it
+        # back and no index-only scan skips the heap. Measured at 1,000,000 households: the load
+        # test's p95 at 50 clients was 4.2 s right after generating, 2.2 s after a VACUUM (74 s).
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cursor:
             for model in WRITTEN:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model.history.model._meta.db_table)}")
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+                cursor.execute(f"{command} {connection.ops.quote_name(model.history.model._meta.db_table)}")
     return done
 
 
