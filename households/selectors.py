@@ -397,9 +397,6 @@ class EstimatingPaginator(Paginator):
         return EstimatingPage(*args, **kwargs)
 
 
-HouseholdPaginator = EstimatingPaginator  # the register's list; the case list uses it too
-
-
 def household_detail(*, user: User) -> QuerySet[Household]:
     """Visible households with everything the detail page shows, in a fixed number of queries."""
     return (

@@ -69,7 +69,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     form = forms.ListFilterForm(data, villages=villages, groups=groups)
     query, filters, sort = form.values()
     households = selectors.household_list(user=request.user, query=query, filters=filters, sort=sort)
-    page = selectors.HouseholdPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.EstimatingPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     params = data.copy()
     params.pop("page", None)
     if token and "s" in params:

@@ -364,6 +364,6 @@ def case_list_page(*, user: User, filters: dict, number: str | int | None) -> Pa
     cases = cases_filtered(user=user, filters=filters)
     page = EstimatingPaginator(cases.values_list("pk", flat=True), CASE_PAGE_SIZE).get_page(number)
     ids = list(page.object_list)
-    by_pk = {case.pk: case for case in cases.filter(pk__in=ids)}
+    by_pk = {case.pk: case for case in cases.filter(pk__in=ids).order_by()}  # the ids carry the order
     page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
     return page
