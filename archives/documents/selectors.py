@@ -4,17 +4,17 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from archives.models import Bag, ChecklistWarning, Document
-from households.selectors import households_visible_to
+from households.selectors import village_scoped
 
 User = AbstractBaseUser | AnonymousUser
 
 
 def documents_visible_to(*, user: User) -> QuerySet[Document]:
-    return Document.objects.filter(household__in=households_visible_to(user=user))
+    return village_scoped(Document, "household__village_id", user=user)
 
 
 def bags_visible_to(*, user: User) -> QuerySet[Bag]:
-    return Bag.objects.filter(household__in=households_visible_to(user=user))
+    return village_scoped(Bag, "household__village_id", user=user)
 
 
 def household_documents(*, household) -> QuerySet[Document]:

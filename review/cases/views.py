@@ -201,13 +201,21 @@ def _stage_transitions(case: Case, user) -> tuple[str | None, list, dict]:
 
 
 def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=None, reason_form=None) -> HttpResponse:
+    # Read-only from here on: the actor checks the buttons, the 下一步 panel and the refusal
+    # text share run once (workflow.actor_checks_memoised).
+    with workflow.actor_checks_memoised():
+        return _case_page(request, case, form=form, return_form=return_form, reason_form=reason_form)
+
+
+def _case_page(request: HttpRequest, case: Case, *, form, return_form, reason_form) -> HttpResponse:
     name, advancing, others = _stage_transitions(case, request.user)
     step = next_step(case=case, user=request.user)
     if step is not None and step.blocked:
         # A button that cannot succeed now is not offered; the 下一步 panel says why.
         advancing = [(a, t) for a, t in advancing if a != step.action]
+    records = {n: _record(case, n) for n in workflow.RECORD_MODELS}
     if name and form is None:
-        form = stage_form(name, case, initial=_initial(case, name, _record(case, name)))
+        form = stage_form(name, case, initial=_initial(case, name, records[name]))
     household = case.household
     members = [(m, mask(m.id_number)) for m in household.members.all()]
     registration = (
@@ -233,7 +241,7 @@ def _render_case(request: HttpRequest, case: Case, *, form=None, return_form=Non
         "advancing": advancing,
         "return_form": return_form if return_transition else None,
         "reason_form": (reason_form or ReasonForm()) if TERMINATE in others else None,
-        "records": {n: _record(case, n) for n in workflow.RECORD_MODELS},
+        "records": records,
         "registration": registration,
         "can_sign": _can_sign(case, registration, next(iter(my_role), None), signing_blockers),
         "signing_blockers": signing_blockers if registration and case.is_open else [],

@@ -15,7 +15,9 @@ register) and `register_case_notice` (archives: documents still missing, shown
 before they block) are filled from their `AppConfig.ready()`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -375,28 +377,59 @@ def _is_team_member(case: Case, by: AbstractBaseUser) -> bool:
     return case.team_id is not None and TeamMembership.objects.filter(team_id=case.team_id, user=by).exists()
 
 
+# The case page asks "may this user take this transition?" for every transition of the stage, and
+# again for the 下一步 panel and the refusal text: 3–4 times the same scope, team, declaration and
+# recusal queries, which depend on the case and the user only. Inside `actor_checks_memoised()`
+# (a page render: nothing changes the case meanwhile) each is asked once; outside it, as in
+# `case_advance`, every check runs fresh.
+_actor_memo: ContextVar[dict | None] = ContextVar("actor_memo", default=None)
+
+
+@contextmanager
+def actor_checks_memoised() -> Iterator[None]:
+    """Run the actor checks of one read-only page render once per (case, user)."""
+    token = _actor_memo.set({})
+    try:
+        yield
+    finally:
+        _actor_memo.reset(token)
+
+
+def _once(key: tuple, compute: Callable[[], Any]) -> Any:
+    memo = _actor_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _check_actor(case: Case, transition: Transition, by: AbstractBaseUser) -> None:
     """Role, village scope, recusal and separation of duties; raises TransitionForbidden."""
     if not by.is_authenticated or not by.is_active or roles.is_read_only(by):
         raise TransitionForbidden("您的账号无权办理案件。")
     if not roles.has_role(by, *transition.roles):
         raise TransitionForbidden(f"“{transition.label}”须由{'或'.join(transition.roles)}办理。")
-    if not households_visible_to(user=by).filter(pk=case.household_id).exists():
+    who = (case.pk, case.household_id, case.team_id, by.pk)
+    if not _once(("visible", *who), lambda: households_visible_to(user=by).filter(pk=case.household_id).exists()):
         raise TransitionForbidden("该户不在您负责的村(社区)范围内。")
     # A team member acts only on their team's cases, in villages the team may change.
     if (
         transition.team_scoped
         and not roles.has_role(by, roles.TOWN_OFFICE)
-        and (
-            not _is_team_member(case, by) or not households_changeable_by(user=by).filter(pk=case.household_id).exists()
+        and not _once(
+            ("team", *who),
+            lambda: (
+                _is_team_member(case, by) and households_changeable_by(user=by).filter(pk=case.household_id).exists()
+            ),
         )
     ):
         raise TransitionForbidden("本案不由您所在的清理小组负责。")
-    reason = recusal_reason(case=case, by=by)
+    reason = _once(("recusal", *who), lambda: recusal_reason(case=case, by=by))
     if reason:
         raise TransitionForbidden(reason)
     for name in transition.excludes:
-        reason = EXCLUSIONS[name](case, by)
+        reason = _once(("exclusion", name, *who), lambda: EXCLUSIONS[name](case, by))  # noqa: B023 (called at once)
         if reason:
             raise TransitionForbidden(reason)
 

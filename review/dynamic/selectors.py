@@ -7,7 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from households.models import Household
-from households.selectors import households_visible_to
+from households.selectors import households_visible_to, village_scoped
 from review.dynamic.services import month_end
 from review.models import Case, GracePeriod, HouseholdRhythm, PeriodicRecheck, RecheckRule, RecheckTrigger
 from review.models.cases import FINAL_STATUSES
@@ -19,7 +19,7 @@ def open_rechecks(*, user: User, today: date | None = None) -> QuerySet[Periodic
     """定期核查 cases still open in the user's villages, overdue ones marked, earliest first."""
     today = today or timezone.localdate()
     return (
-        PeriodicRecheck.objects.filter(household__in=households_visible_to(user=user))
+        village_scoped(PeriodicRecheck, "household__village_id", user=user)
         .exclude(case__status__in=FINAL_STATUSES)
         .select_related("household__village", "case", "team")
         .annotate(overdue=ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField()))
@@ -44,7 +44,8 @@ def upcoming(*, user: User, today: date | None = None) -> QuerySet[HouseholdRhyt
 
 def waiting_triggers(*, user: User) -> QuerySet[RecheckTrigger]:
     return (
-        RecheckTrigger.objects.filter(household__in=households_visible_to(user=user), recheck__isnull=True)
+        village_scoped(RecheckTrigger, "household__village_id", user=user)
+        .filter(recheck__isnull=True)
         .select_related("household__village")
         .order_by("due_on", "pk")
     )
@@ -73,7 +74,7 @@ def current_grace(*, household: Household, today: date | None = None) -> GracePe
 
 def graces_visible_to(*, user: User) -> QuerySet[GracePeriod]:
     return (
-        GracePeriod.objects.filter(household__in=households_visible_to(user=user))
+        village_scoped(GracePeriod, "household__village_id", user=user)
         .select_related("household__village", "case")
         .order_by("ended_on", "-start_month", "-pk")
     )

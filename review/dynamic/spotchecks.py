@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from households.selectors import households_visible_to, town_ids_of, villages_visible_to
+from households.selectors import town_ids_of, village_scoped, villages_visible_to
 from kanjia import roles
 from kanjia.worklists import WorkItem
 from kanjia.xlsx import SheetSpec, write_xlsx
@@ -71,7 +71,7 @@ def samples_visible_to(*, user: User) -> QuerySet[SpotCheckSample]:
 
 
 def checks_visible_to(*, user: User) -> QuerySet[SpotCheck]:
-    return SpotCheck.objects.filter(household__in=households_visible_to(user=user))
+    return village_scoped(SpotCheck, "household__village_id", user=user)
 
 
 # --- The draw (pure) -------------------------------------------------------------------------

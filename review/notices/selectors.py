@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from households.selectors import households_visible_to
+from households.selectors import village_scoped
 from kanjia import roles
 from kanjia.worklists import WorkItem
 from review.models import Case, Complaint, DecisionNotice
@@ -20,7 +20,7 @@ User = AbstractBaseUser | AnonymousUser
 
 
 def notices_visible_to(*, user: User) -> QuerySet[DecisionNotice]:
-    return DecisionNotice.objects.filter(household__in=households_visible_to(user=user))
+    return village_scoped(DecisionNotice, "household__village_id", user=user)
 
 
 def notices_undelivered(*, user: User) -> QuerySet[DecisionNotice]:
@@ -41,7 +41,7 @@ def complaints_visible_to(*, user: User) -> QuerySet[Complaint]:
     """The register is the town office's, read by the district and the inspector (not the village teams)."""
     if not roles.reads_whole_town(user):
         return Complaint.objects.none()
-    return Complaint.objects.filter(household__in=households_visible_to(user=user))
+    return village_scoped(Complaint, "household__village_id", user=user)
 
 
 def complaints_open(*, user: User) -> QuerySet[Complaint]:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from households.idcard import mask
 from households.models import ReviewFlag
-from households.selectors import households_changeable_by, households_visible_to
+from households.selectors import households_changeable_by, village_scoped
 from kanjia import roles
 from review.cases.forms import investigator_choices
 from review.cases.workflow import OUTCOMES_BY_KIND
@@ -67,7 +67,8 @@ def spot_check_tasks(*, user: User) -> QuerySet[SpotCheck]:
         return SpotCheck.objects.none()
     mine = Q(assignee=user) | Q(assignee__isnull=True, sample__drawn_by=user)
     return (
-        SpotCheck.objects.filter(mine, household__in=households_visible_to(user=user), conclusion="")
+        village_scoped(SpotCheck, "household__village_id", user=user)
+        .filter(mine, conclusion="")
         .filter(closed_at__isnull=True)
         .select_related("household__village", "household__group", "case", "sample")
         .order_by("household__village__order", "household__village_id", "household_id")

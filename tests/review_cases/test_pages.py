@@ -147,3 +147,36 @@ def test_case_page_says_why_a_member_may_not_act(client, case, crew, household, 
     client.force_login(crew.cadre)
     page = client.get(reverse("review:case_detail", args=[case.pk])).content.decode()
     assert "须回避" in page and "data-action=" not in page
+
+
+def test_case_page_asks_each_actor_check_once(client, case, crew, town_officer):
+    # The stage's buttons, the 下一步 panel and the refusal text each ask whether this user may act
+    # on this case; the scope, team, declaration and recusal lookups behind that run once per page.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user in (crew.cadre, town_officer):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("review:case_detail", args=[case.pk])).content.decode()
+        assert "data-action=" in page
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert sum('FROM "review_relativedeclaration"' in q for q in sql) == 1, user.username
+        assert sum('FROM "households_member"' in q and "id_number" in q.split("WHERE")[-1] for q in sql) <= 1
+        assert len(sql) <= 42, (user.username, len(sql))
+
+
+def test_actor_checks_run_fresh_outside_a_page(case, crew, household, town_officer):
+    # Only a page render shares the checks; the service asks again every time, so a recusal
+    # recorded between two calls counts at once.
+    from review.cases import workflow
+    from review.teams import services as teams
+
+    assert workflow.available_transitions(case=case, user=crew.cadre)
+    member = household.members.get()
+    teams.staff_upsert(user=crew.cadre, name="甲组组员", unit="村委会", by=town_officer, id_number=member.id_number)
+    cadre = type(crew.cadre).objects.get(pk=crew.cadre.pk)  # as the next request loads them
+    assert workflow.available_transitions(case=case, user=cadre) == []
+    with workflow.actor_checks_memoised():
+        assert workflow.available_transitions(case=case, user=cadre) == []
+        assert "须回避" in workflow.refusal_reason(case=case, user=cadre)

@@ -129,7 +129,10 @@ def status(page, **expected) -> dict:
 
 
 def download(page):
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    # A function, not a bare expression: Playwright re-evaluates a bare expression's string on every
+    # poll, which the page's CSP (no 'unsafe-eval') refuses whenever the worker is not in control
+    # at the first look (microsoft/playwright#7395); a function is evaluated once, then called.
+    page.wait_for_function("() => !!navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     page.get_by_test_id("download").click()
     page.wait_for_selector("[data-testid=notice]:has-text('已下载')")
 
