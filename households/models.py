@@ -345,6 +345,13 @@ class Household(models.Model):
             # The register list's default order: page 1 of 100,000 households
             # is read from this index instead of sorting them all.
             models.Index(fields=["village", "group", "id"], name="household_list_order"),
+            # Cases, notices, flags… are scoped and ordered by their household's village
+            # (village_scoped(..., "household__village_id")). With the village beside the id
+            # this is an index-only probe per row: a district's case list at 1,000,000
+            # households (24,651 cases) no longer scans every household in parallel to find
+            # their villages (334 ms on three processes → 116 ms on one, EXPLAIN ANALYZE).
+            # PostgreSQL only (include); elsewhere a plain index on the id.
+            models.Index(fields=["id"], include=("village",), name="household_id_village"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 # The largest id a BigAutoField holds (PostgreSQL bigint, SQLite INTEGER): bigger is never an object.
 ID_MAX = 2**63 - 1
@@ -124,3 +126,44 @@ class HolidayYearForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class PlainSelect(forms.Select):
+    """A single <select> whose options are written in Python: the HTML of Django's templates, faster.
+
+    Django renders every <option> through two included templates and builds a dict for each
+    (about 0.2 ms per option): a district officer's filters list every village of the district
+    (493 at 1,000,000 households), which took over 100 ms of the case list page on its own.
+    Same rules as `ChoiceWidget.optgroups`: the first option whose value matches is selected,
+    a None value is "", a (label, [choices]) pair is an <optgroup>.
+    """
+
+    allow_multiple_selected = False
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = self.format_value(value)
+        # In the given order, as django/forms/widgets/attrs.html writes them (flatatt sorts).
+        html_attrs = "".join(
+            f" {escape(key)}" if val is True else f' {escape(key)}="{escape(val)}"'
+            for key, val in self.build_attrs(self.attrs, attrs).items()
+            if val is not False
+        )
+        parts = [f'<select name="{escape(name)}"{html_attrs}>']
+        found = False
+
+        def option(option_value, label) -> str:
+            nonlocal found
+            text = "" if option_value is None else str(option_value)
+            selected = not found and text in chosen
+            found = found or selected
+            return f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
+
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(f'<optgroup label="{escape(option_value)}">')
+                parts.extend(option(v, sub) for v, sub in label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(option(option_value, label))
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)

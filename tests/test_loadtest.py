@@ -7,6 +7,7 @@ login or a stage form that no longer saves fails here, not only in the next load
 """
 
 import ast
+import os
 import random
 from pathlib import Path
 
@@ -186,6 +187,38 @@ def test_the_summary_counts_5xx_and_unexpected_4xx_but_not_expected_refusals():
     block = run.report(summary, context=_context())
     assert "Steady state (the mix's 2 requests sent after the last login finished, 0.9 s into the run)" in block
     assert "**p95 30 ms**" in block
+
+
+NO_ERROR = {"error": "", "refusal": "0"}
+
+
+def test_the_report_splits_the_runs_cpu_between_gunicorn_postgres_and_locust():
+    summary = run.summarize(
+        [
+            {
+                "start": "1.0",
+                "name": "household page",
+                "method": "GET",
+                "status": "200",
+                "ms": "10",
+                "error": "",
+                "refusal": "0",
+            }
+        ]
+        * 100,
+        login_names=set(),
+    )
+    block = run.report(summary, context=_context() | {"cpu": {"gunicorn": 6.0, "postgres": 3.0, "locust": 1.0}})
+    assert "CPU used during the run: gunicorn 6 s (60%), postgres 3 s (30%), locust 1 s (10%)" in block
+    assert "100 ms of CPU per request in all" in block
+
+
+def test_cpu_by_part_reads_the_servers_processes_from_proc():
+    # This test's own process stands in for gunicorn's master: its CPU time is counted as gunicorn's.
+    sum(i * i for i in range(200_000))
+    parts = run.cpu_by_part(os.getpid())
+    assert parts["gunicorn"] > 0
+    assert set(parts) == {"gunicorn", "postgres"}
 
 
 def test_a_run_is_added_above_the_marker_and_the_docs_have_it(tmp_path):

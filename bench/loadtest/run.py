@@ -18,6 +18,7 @@ import csv
 import json
 import math
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -144,6 +145,15 @@ def report(summary: dict, *, context: dict) -> str:
         f"(mean {load['mean']:.2f}), {context['cpus']} CPUs. **Locust, gunicorn and PostgreSQL share this "
         f"machine's {context['cpus']} cores**, so every figure includes the load generator's own CPU time.",
         "",
+    ]
+    if context.get("cpu") and summary["requests"]:
+        cpu = context["cpu"]
+        total = sum(cpu.values()) or 1.0
+        names = ("gunicorn", "postgres", "locust")
+        parts = ", ".join(f"{name} {cpu[name]:.0f} s ({cpu[name] / total:.0%})" for name in names)
+        per_request = 1000 * total / summary["requests"]
+        out += [f"CPU used during the run: {parts}; {per_request:.0f} ms of CPU per request in all.", ""]
+    out += [
         "| requests | errors (5xx / other 4xx / other) | expected refusals | p50 (ms) | p95 (ms) | p99 (ms) "
         "| requests/s |",
         "|---:|---:|---:|---:|---:|---:|---:|",
@@ -244,6 +254,48 @@ class LoadSampler(threading.Thread):
             self.done.wait(self.every)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process and of its children that have exited (Linux
+    /proc), 0 if it is gone. The children matter for PostgreSQL: a parallel query's workers
+    live for one query, and their time is added to the postmaster's when they exit."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by gunicorn (master and workers) and by PostgreSQL's processes.
+
+    Taken before the clients start and again before gunicorn stops (its database connections,
+    and so their PostgreSQL backends, live until then); the difference is what the run cost."""
+    parts = {"gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry.name), int(rest[1])
+        if pid == server_pid or ppid == server_pid:
+            parts["gunicorn"] += _cpu_seconds(pid)
+        elif comm == "postgres" or comm.startswith("postgres:"):
+            parts["postgres"] += _cpu_seconds(pid)
+    return parts
+
+
+def _settle(limit: float = 1.0, seconds: int = 90) -> float:
+    """Wait (at most `seconds`) for the 1-minute load average to fall below `limit` after the
+    preparation, so the run does not start on the tail of its VACUUM; returns the load then."""
+    deadline = time.monotonic() + seconds
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description="负载测试（Locust + gunicorn）")
     parser.add_argument("--households", type=int, default=100_000)
@@ -323,7 +375,9 @@ def main(argv: list[str]) -> int:
     sampler = LoadSampler()
     try:
         _wait_ready(f"{host}/accounts/login/", server)
-        before = os.getloadavg()[0]
+        before = _settle()
+        cpu_before = cpu_by_part(server.pid)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         sampler.start()
         locust_env = {
             **os.environ,
@@ -337,6 +391,10 @@ def main(argv: list[str]) -> int:
         locust += ["-u", str(args.users), "-r", str(spawn), "-t", args.duration, "--host", host]
         locust += ["--csv", str(out / "locust"), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]
         subprocess.run(locust, cwd=ROOT, env=locust_env, check=False)  # its exit status: we judge the samples
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # Locust is the only child finished meanwhile
+        cpu_after = cpu_by_part(server.pid)
+        cpu = {part: cpu_after[part] - cpu_before[part] for part in cpu_after}
+        cpu["locust"] = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
     finally:
         sampler.done.set()
         server.terminate()  # gunicorn's master: graceful stop of its workers
@@ -365,6 +423,7 @@ def main(argv: list[str]) -> int:
         "note": args.note,
         "cpus": os.cpu_count(),
         "accounts": ", ".join(f"{n} {p}" for p, n in accounts.items()),
+        "cpu": cpu,
         "load": {"before": before, "min": min(values), "max": max(values), "mean": sum(values) / len(values)},
         "command": args.command
         or f"make loadtest HOUSEHOLDS={args.households} USERS={args.users} DURATION={args.duration}",

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from households.models import Category, ReviewFlag
 from kanjia import roles
-from kanjia.forms import BoundedModelMultipleChoiceField, bound_integers
+from kanjia.forms import BoundedModelMultipleChoiceField, PlainSelect, bound_integers
 from review.cases.campaigns import default_phases
 from review.cases.workflow import OUTCOMES_BY_KIND
 from review.models import Appraisal, Campaign, CampaignPhase, Case, EconomicCheck, TeamMembership
@@ -352,15 +352,18 @@ UNSIGNED_CHOICES = [("", "不限"), ("1", "公示期满，待签字上交"), ("m
 class CaseFilterForm(StyledForm):
     """The case list's filters (GET): every one optional; unknown values are ignored, not errors."""
 
-    campaign = forms.ModelChoiceField(label="专项行动", required=False, queryset=Campaign.objects.none())
-    status = forms.ChoiceField(label="环节", required=False)
-    village = forms.ModelChoiceField(label="村(社区)", required=False, queryset=None)
-    team = forms.ModelChoiceField(label="清理小组", required=False, queryset=None)
-    outcome = forms.ChoiceField(label="结果", required=False)
+    # PlainSelect: a district's village filter has hundreds of options (kanjia.forms).
+    campaign = forms.ModelChoiceField(
+        label="专项行动", required=False, queryset=Campaign.objects.none(), widget=PlainSelect
+    )
+    status = forms.ChoiceField(label="环节", required=False, widget=PlainSelect)
+    village = forms.ModelChoiceField(label="村(社区)", required=False, queryset=None, widget=PlainSelect)
+    team = forms.ModelChoiceField(label="清理小组", required=False, queryset=None, widget=PlainSelect)
+    outcome = forms.ChoiceField(label="结果", required=False, widget=PlainSelect)
     overdue = forms.BooleanField(label="逾期", required=False)
     flags = forms.BooleanField(label="有待核实的重点复核标记", required=False)
     objection = forms.BooleanField(label="有异议", required=False)
-    unsigned = forms.ChoiceField(label="清理核实登记表", required=False, choices=UNSIGNED_CHOICES)
+    unsigned = forms.ChoiceField(label="清理核实登记表", required=False, choices=UNSIGNED_CHOICES, widget=PlainSelect)
     mine = forms.BooleanField(label="只看待我办理的", required=False)
 
     def __init__(self, *args, campaigns, villages, teams, extra: dict[str, str], **kwargs):
