@@ -128,6 +128,11 @@ class HolidayYearForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
+def option_tag(value, label, *, selected: bool = False, extra: str = "") -> str:
+    """One <option> as Django's option template writes it; `extra`: attributes, already escaped."""
+    return f'<option value="{escape(value)}"{" selected" if selected else ""}{extra}>{escape(label)}</option>'
+
+
 class PlainSelect(forms.Select):
     """A single <select> whose options are written in Python: the HTML of Django's templates, faster.
 
@@ -156,7 +161,7 @@ class PlainSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = not found and text in chosen
             found = found or selected
-            return f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
+            return option_tag(text, label, selected=selected)
 
         for option_value, label in self.choices:
             if isinstance(label, list | tuple):

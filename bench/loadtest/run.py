@@ -254,19 +254,11 @@ class LoadSampler(threading.Thread):
             self.done.wait(self.every)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process and of its children that have exited (Linux
-    /proc), 0 if it is gone. The children matter for PostgreSQL: a parallel query's workers
-    live for one query, and their time is added to the postmaster's when they exit."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_by_part(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by gunicorn (master and workers) and by PostgreSQL's processes.
+    """CPU seconds used so far by gunicorn (master and workers) and by PostgreSQL's processes,
+    each with its children that have exited (Linux /proc: utime, stime, cutime, cstime). The
+    children matter for PostgreSQL: a parallel query's workers live for one query, and their
+    time is added to the postmaster's when they exit.
 
     Taken before the clients start and again before gunicorn stops (its database connections,
     and so their PostgreSQL backends, live until then); the difference is what the run cost."""
@@ -280,10 +272,11 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
             continue
         comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
         pid, ppid = int(entry.name), int(rest[1])
+        seconds = sum(int(ticks) for ticks in rest[11:15]) / os.sysconf("SC_CLK_TCK")
         if pid == server_pid or ppid == server_pid:
-            parts["gunicorn"] += _cpu_seconds(pid)
+            parts["gunicorn"] += seconds
         elif comm == "postgres" or comm.startswith("postgres:"):
-            parts["postgres"] += _cpu_seconds(pid)
+            parts["postgres"] += seconds
     return parts
 
 
