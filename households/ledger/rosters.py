@@ -4,7 +4,7 @@ A roster from another department (deaths, pensions, provident fund, vehicles,
 property, business registration, public payroll) is loaded, normalised, into
 RosterRow, then matched in ONE set-based statement: an UPDATE … FROM joining
 the roster's rows with the members of the households the uploader may see
-(the compiled `members_visible_to` query, so scoping has a single source of
+(the members of `villages_visible_to`, so scoping has a single source of
 truth). Each match whose name agrees raises the corresponding key-review flag
 with source_key ``roster:<id>:row:<n>``; a re-upload of the same file and kind
 reuses the first upload's id, so a flag is never raised twice from the same
@@ -30,7 +30,7 @@ from households.ledger import format as fmt
 from households.ledger.format import ROSTER_COLUMNS, CellError, UploadRefused
 from households.ledger.importer import sha256_of
 from households.models import Household, Member, ReviewFlag, Roster, RosterRow
-from households.selectors import members_visible_to, villages_changeable_by, villages_visible_to
+from households.selectors import villages_changeable_by, villages_visible_to
 from households.towns.selectors import accounts_of_towns
 from kanjia import roles
 from kanjia.history import insert_history
@@ -197,8 +197,18 @@ def load_rows(rows: Iterator[RosterRow]) -> int:
 
 
 def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
-    """ONE statement joins the roster with the members the user may see; returns rows matched."""
-    members = members_visible_to(user=user).filter(moved_out_on__isnull=True).values("id", "id_number", "name")
+    """ONE statement joins the roster with the members the user may see (after one read of the
+    user's village ids); returns rows matched."""
+    # The user's villages as a literal list (`_scope_ids`) and no ORDER BY (Member's Meta ordering),
+    # so PostgreSQL flattens the members into the join and estimates the scope from real ids: with
+    # the permission subquery and the ordering it sorted every member in scope before joining
+    # (10,000 rows × 250,000 members: 0.94 s, now 0.29–0.37 s in EXPLAIN ANALYZE).
+    members = (
+        Member.objects.filter(household__village_id__in=_scope_ids(villages_visible_to(user=user)))
+        .filter(moved_out_on__isnull=True)
+        .order_by()
+        .values("id", "id_number", "name")
+    )
     members_sql, params = members.query.sql_with_params()
     table = RosterRow._meta.db_table
     # The inner query is Django's own compiled SQL with its parameters; nothing user-typed is formatted in.
@@ -210,6 +220,11 @@ def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, roster.pk))
         return cursor.rowcount
+
+
+def _scope_ids(villages: QuerySet) -> list[int]:
+    """The ids of a scoped village queryset, read once (at most a district's few hundred villages)."""
+    return list(villages.values_list("pk", flat=True))
 
 
 def roster_flags_raise(*, roster: Roster, by: AbstractBaseUser) -> int:
@@ -254,9 +269,12 @@ def raise_flags(roster: Roster, *, user: AbstractBaseUser) -> int:
     prefix = f"roster:{roster.source_id}:row:"
     tag = f"名单（编号 {roster.source_id}）"  # marks this source in a note added to another flag's reason
     # The household page's rule, per household: only villages the user may change (may_raise_flag).
-    changeable = villages_changeable_by(user=user)
+    # Read once as ids: as a subquery it was planned as a permission join per matched row.
+    changeable = _scope_ids(villages_changeable_by(user=user))
+    if not changeable:
+        return 0
     matched = RosterRow.objects.filter(
-        roster=roster, member__isnull=False, name_mismatch=False, member__household__village__in=changeable
+        roster=roster, member__isnull=False, name_mismatch=False, member__household__village_id__in=changeable
     )
     _note_open_flags(roster, matched, kind=kind, prefix=prefix, tag=tag, user=user)
     ids = _insert_new_flags(roster, changeable, kind=kind, why=why, prefix=prefix, tag=tag, user=user)
@@ -331,7 +349,9 @@ def _note_open_flags(roster: Roster, matched: QuerySet[RosterRow], *, kind: int,
         )
 
 
-def _insert_new_flags(roster: Roster, changeable, *, kind: int, why: str, prefix: str, tag: str, user) -> list[int]:
+def _insert_new_flags(
+    roster: Roster, village_ids: list[int], *, kind: int, why: str, prefix: str, tag: str, user
+) -> list[int]:
     """ONE INSERT … SELECT: a flag for each member's first matched row, unless `_recorded` has one.
 
     The reason is the one a person would write, built by the database:
@@ -340,7 +360,7 @@ def _insert_new_flags(roster: Roster, changeable, *, kind: int, why: str, prefix
     """
     qn = connection.ops.quote_name
     rows, members, households, flags = (qn(m._meta.db_table) for m in (RosterRow, Member, Household, ReviewFlag))
-    villages_sql, village_params = changeable.values("pk").query.sql_with_params()
+    villages_sql = ", ".join(["%s"] * len(village_ids))
     if connection.vendor == "postgresql":
         day, money = "to_char(r.date, 'YYYY-MM-DD')", "r.amount::text"
     else:  # SQLite keeps dates as ISO text and decimals as numbers
@@ -386,7 +406,7 @@ def _insert_new_flags(roster: Roster, changeable, *, kind: int, why: str, prefix
         user.pk,
         roster.pk,
         False,
-        *village_params,
+        *village_ids,
         False,
         kind,
         ReviewFlag.Source.ROSTER,

@@ -97,7 +97,8 @@ def test_matching_is_one_statement_whatever_the_roster_size(town_officer, people
     from households.ledger.rosters import match_roster
 
     roster = start(town_officer, roster_bytes([[i, "某人", new_id(), None, None] for i in range(300)]))
-    with django_assert_max_num_queries(1):
+    # The user's village ids, then ONE join of all 300 rows.
+    with django_assert_max_num_queries(2):
         match_roster(roster, user=town_officer)
 
 
@@ -111,6 +112,25 @@ def test_team_matches_only_members_of_its_villages(team_member_a, people, start)
     assert (roster.matched, roster.flags_raised, roster.flags_by) == (1, 0, None)
     assert not ReviewFlag.objects.exists()
     assert RosterRow.objects.get(row_number=4).member is None  # 王五 lives in a village the team cannot see
+
+
+def test_flags_only_where_the_uploader_may_change(town_officer, other_town, people, start):
+    """A town officer who also reads a village of another town (a view-only team grant) sees its
+    match in the report, but flags are raised only in villages they may change."""
+    from django.contrib.auth.models import Group
+
+    from kanjia import roles
+
+    a, _b, _c = people
+    far = MemberFactory(name="赵东", household=HouseholdFactory(village=other_town.villages.get()), id_number=new_id())
+    town_officer.groups.add(Group.objects.get_or_create(name=roles.VILLAGE_TEAM)[0])
+    grant_team(town_officer, far.household.village, change=False)
+    roster = start(
+        town_officer, roster_bytes([[1, "张大山", a.id_number, None, None], [2, "赵东", far.id_number, None, None]])
+    )
+    assert (roster.matched, roster.flags_raised) == (2, 1)
+    assert RosterRow.objects.get(row_number=4).member == far
+    assert [f.member for f in ReviewFlag.objects.all()] == [a]
 
 
 def test_each_roster_kind_raises_its_category(town_officer, people, start):
