@@ -28,7 +28,6 @@ from kanjia.forms import query_id
 from kanjia.middleware import reads_only
 from kanjia.roles import INSPECTOR, TOWN_OFFICE, has_role
 
-PAGE_SIZE = 50
 NO_CHANGE = "您只能查阅此户，没有修改权限（仅负责该村的清理小组和镇民政办可以修改）。"
 
 
@@ -68,8 +67,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     groups = selectors.list_filter_groups(user=request.user, village=data.get("village", ""))
     form = forms.ListFilterForm(data, villages=villages, groups=groups)
     query, filters, sort = form.values()
-    households = selectors.household_list(user=request.user, query=query, filters=filters, sort=sort)
-    page = selectors.EstimatingPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.household_list_page(
+        user=request.user, query=query, filters=filters, sort=sort, number=request.GET.get("page")
+    )
     params = data.copy()
     params.pop("page", None)
     if token and "s" in params:

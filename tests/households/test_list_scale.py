@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from households import selectors, views
+from households import selectors
 from households.models import Household
 from tests.factories import HouseholdFactory, StandardFactory, VillageFactory, VillageGroupFactory
 
@@ -40,7 +40,7 @@ def register():
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    monkeypatch.setattr(selectors, "HOUSEHOLD_PAGE_SIZE", 5)
 
 
 def _count_line(response) -> str:
