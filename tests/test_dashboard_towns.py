@@ -29,11 +29,13 @@ def _cells(html: str) -> list[list[str]]:
 def test_district_officer_sees_each_town_and_the_district_total(client, district_officer):
     _town("堪嘉镇", "512002110", ["300.00", "400.00"])
     _town("丰裕镇", "512002111", ["1000.00"])
+    _town("伍隍镇", "512002112", [])  # only an application: a row of zeros, not a missing town
     client.force_login(district_officer)
     html = client.get(reverse("dashboard")).content.decode()
     assert _cells(html) == [
         ["堪嘉镇", "2", "4", "720.00"],
         ["丰裕镇", "1", "2", "1,010.00"],
+        ["伍隍镇", "0", "0", "0.00"],
         ["全区合计", "3", "6", "1,730.00"],
     ]
 
