@@ -204,8 +204,9 @@ def match_roster(roster: Roster, *, user: AbstractBaseUser) -> int:
     # the permission subquery and the ordering it sorted every member in scope before joining
     # (10,000 rows × 250,000 members: 0.94 s, now 0.29–0.37 s in EXPLAIN ANALYZE).
     members = (
-        Member.objects.filter(household__village_id__in=_scope_ids(villages_visible_to(user=user)))
-        .filter(moved_out_on__isnull=True)
+        Member.objects.filter(
+            household__village_id__in=_scope_ids(villages_visible_to(user=user)), moved_out_on__isnull=True
+        )
         .order_by()
         .values("id", "id_number", "name")
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import ReviewFlag
-from households.selectors import EstimatingPaginator, town_ids_of, village_scoped, villages_visible_to
+from households.selectors import ids_first_page, town_ids_of, village_scoped, villages_visible_to
 from kanjia import roles
 from kanjia.naturalsort import natural_sorted
 from kanjia.worklists import WorkItem
@@ -361,9 +361,4 @@ def case_list_page(*, user: User, filters: dict, number: str | int | None) -> Pa
     Sorting every visible case with the household, village, campaign and team columns attached was
     most of the page at 56,000 cases (206 ms; the ids alone 73 ms). Counted exactly up to
     ESTIMATE_ABOVE cases, beyond that (a district's) the planner's estimate, shown as such."""
-    cases = cases_filtered(user=user, filters=filters)
-    page = EstimatingPaginator(cases.values_list("pk", flat=True), CASE_PAGE_SIZE).get_page(number)
-    ids = list(page.object_list)
-    by_pk = {case.pk: case for case in cases.filter(pk__in=ids).order_by()}  # the ids carry the order
-    page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
-    return page
+    return ids_first_page(cases_filtered(user=user, filters=filters), per_page=CASE_PAGE_SIZE, number=number)
