@@ -57,3 +57,21 @@ def test_the_case_list_keeps_its_filters(client, town_officer, village_a):
     page = client.get(reverse("review:case_list"), {"village": village_a.pk}).content.decode()
     assert f'<option value="{village_a.pk}" selected>{village_a.name}</option>' in page
     assert '<select name="status" class="form-select form-select-sm" id="id_status">' in page
+
+
+def test_the_register_reads_each_filters_options_once(client, town_officer, village_a):
+    """The 组 and 分类 selects are written from one read of their rows (the options were read twice:
+    once through Django's choice iterator, whose labels were then thrown away)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import VillageGroupFactory
+
+    VillageGroupFactory(village=village_a, number=3)
+    client.force_login(town_officer)
+    client.get("/households/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/households/").content.decode()
+    assert 'data-village="' in page  # the group options are there
+    for table in ("households_villagegroup", "households_category"):
+        assert len([q for q in queries if f'FROM "{table}"' in q["sql"]]) == 1  # PostgreSQL: DECLARE … FOR SELECT

@@ -33,8 +33,9 @@ def select_options(bound_field) -> str:
     """
     current = "" if bound_field.errors else str(bound_field.value() or "")  # an ignored filter is not shown as chosen
     field = bound_field.field
-    choices = [(value, label, "") for value, label in field.choices]
-    if hasattr(field, "queryset"):
+    if not hasattr(field, "queryset"):
+        choices = [(value, label, "") for value, label in field.choices]
+    else:
         # Iterating the queryset directly avoids ModelChoiceIterator's server-side cursor round trips.
         # A select filtered by another (组 by 村, static/js/app.js) marks each option with its village.
         by_village = "data-filter-by" in field.widget.attrs
