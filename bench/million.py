@@ -136,6 +136,10 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     from django.conf import settings
+
+    from kanjia.startup import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as kanjia/wsgi.py does in every web process
     from django.db import connection
 
     from households.models import Household, Member, Town
