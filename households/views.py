@@ -75,7 +75,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if token and "s" in params:
         params.pop("q", None)  # the token stands for the number
     visible = selectors.households_visible_to(user=request.user)
-    large = selectors.scope_is_large(user=request.user)
+    # The paid-vs-computed figures are about the whole register: said on its overview (and on the list of
+    # those households, ?paid=off), not above every search and filter, where the clerk looks for someone.
+    overview = not query and not any(value for key, value in filters.items() if key != "paid")
+    large = overview and selectors.scope_is_large(user=request.user)
     context = {
         "page": page,
         "form": form,
@@ -85,7 +88,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "can_view_conflicts": has_role(request.user, TOWN_OFFICE, INSPECTOR),
         # At district scale the summary would read every household in care on every page: the filter
         # (?paid=off) stays, the figures are left out.
-        "paid_off": None if large else paid_off_summary(visible, month=timezone.localdate()),
+        "paid_off": paid_off_summary(visible, month=timezone.localdate()) if overview and not large else None,
         "paid_off_left_out": large,
         "can_refresh_checks": may_refresh_checks(user=request.user),
     }

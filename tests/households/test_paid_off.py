@@ -84,6 +84,20 @@ def test_team_member_counts_only_their_villages(client, team_member_a, team_a, r
     assert client.post("/households/paychecks/refresh/").status_code == 403
 
 
+def test_searches_and_filters_leave_out_the_registers_figures(client, team_member_a, team_a, registry):
+    """The figures are the whole register's: on its overview and on ?paid=off, not above a search or a
+    filter (the clerk is looking for someone; and not reading every household in care for each search)."""
+    payment_checks_refresh()
+    client.force_login(team_member_a)
+    assert 'id="paid-off"' in client.get("/households/").content.decode()
+    assert 'id="paid-off"' in client.get("/households/", {"paid": "off"}).content.decode()
+    for params in ({"q": "多发"}, {"status": "在保"}, {"paid": "off", "q": "多发"}):
+        page = client.get("/households/", params)
+        assert page.context["paid_off"] is None
+        assert 'id="paid-off"' not in page.content.decode()
+    assert list_names(client.get("/households/", {"q": "多发"})) == ["多发户"]
+
+
 def test_household_page_shows_computed_next_to_paid(client, town_officer, registry):
     client.force_login(town_officer)
     body = client.get(f"/households/{registry['paid_more'].pk}/").content.decode()
