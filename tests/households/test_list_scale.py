@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from households import selectors
 from households.models import Household
-from tests.factories import HouseholdFactory, StandardFactory, VillageFactory, VillageGroupFactory
+from tests.factories import HouseholdFactory, MemberFactory, StandardFactory, VillageFactory, VillageGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,8 @@ def register():
     StandardFactory(town=village.town)
     group = VillageGroupFactory(village=village)
     for i in range(HOUSEHOLDS):
-        HouseholdFactory(village=village, group=group, head_name=f"王{i:02d}")
+        household = HouseholdFactory(village=village, group=group, head_name=f"王{i:02d}")
+        MemberFactory(household=household, name=f"王{i:02d}")  # the search finds members by name
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # the statistics autovacuum would have gathered
             cursor.execute(f"ANALYZE {Household._meta.db_table}")
@@ -102,6 +103,23 @@ def test_a_town_sized_list_keeps_its_exact_count_and_every_page(client, town_off
     assert f"共 {HOUSEHOLDS} 户" in _count_line(response) and "约" not in _count_line(response)
     assert page.paginator.num_pages == 8
     assert [h.head_name for h in client.get("/households/", {"page": 8}).context["page"]][-1] == "王39"
+
+
+def test_a_short_list_is_read_in_one_query_without_a_count(client, town_officer, register, small_pages):
+    """A list the planner expects to be short: every id in order in one query, the count their number
+    and the page a slice (the search is joined once, not once for a COUNT and again for the page)."""
+    _needs_postgresql()
+    client.force_login(town_officer)
+    client.get("/households/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/households/", {"q": "王1", "page": 2})  # 王1x: 10 households
+    page = response.context["page"]
+    assert page.paginator.count == 10 and not page.paginator.estimated
+    assert "共 10 户" in _count_line(response)
+    assert [h.head_name for h in page] == [f"王{i}" for i in range(15, 20)] and not page.has_next()
+    assert not [q for q in queries if q["sql"].startswith("SELECT COUNT") and 'FROM "households_household"' in q["sql"]]
+    searched = [q for q in queries if "LIKE" in q["sql"] and q["sql"].startswith("SELECT")]
+    assert len(searched) == 2  # the ids, then the page's rows (and the planner's estimate, not run)
 
 
 def test_a_district_wide_group_filter_lists_the_chosen_villages_groups(client, district_officer, register, monkeypatch):
