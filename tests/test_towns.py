@@ -27,7 +27,7 @@ from households.towns.selectors import office_of
 from kanjia import roles
 from review.cases import campaigns
 from review.cases.selectors import campaigns_visible_to
-from review.models import Case
+from review.models import Case, TeamMembership
 from review.teams import services as teams
 from tests.conftest import make_user
 from tests.factories import HouseholdFactory, MemberFactory, TownFactory, VillageFactory
@@ -190,3 +190,35 @@ def test_the_entering_town_is_told_only_the_holders_town(client, town_officer, o
     client.force_login(town_officer)
     html = client.get(reverse("households:conflicts")).content.decode()
     assert "堪嘉户主" in html and "城东镇" in html
+
+
+def _header_and_footer(client) -> tuple[str, str]:
+    html = client.get(reverse("dashboard")).content.decode()
+    brand = html[html.index('class="navbar-brand"') :]
+    footer = html[html.index("<footer") :]
+    return brand[brand.index(">") + 1 : brand.index("</a>")], footer[footer.index(">") + 1 : footer.index("</footer>")]
+
+
+def test_each_account_works_under_its_own_towns_name(
+    client, town_officer, other_town_officer, district_officer, team_member_b, two_towns
+):
+    """One deployment, every town: a town's staff and teams see their own town in the header and their
+    own office in the footer (as on their notices), the district sees the district."""
+    client.force_login(town_officer)
+    kanjia = ("堪嘉镇城乡低保精准兜底管理系统", "资阳市雁江区堪嘉镇人民政府民政办 · 联系电话 028-26000000")
+    assert _header_and_footer(client) == kanjia
+    client.force_login(other_town_officer)
+    title, footer = _header_and_footer(client)
+    assert title == "城东镇城乡低保精准兜底管理系统"
+    assert "城东镇人民政府民政办" in footer and "堪嘉" not in footer and "联系电话" not in footer  # no phone set
+    two_towns["other"].office_phone = "028-26999999"
+    two_towns["other"].save()
+    assert _header_and_footer(client)[1].endswith("联系电话 028-26999999")
+    team = teams.team_create(name="城东一组", by=other_town_officer, town=two_towns["other"])
+    teams.team_add_member(team=team, user=team_member_b, role=TeamMembership.Role.VILLAGE_CADRE, by=other_town_officer)
+    teams.team_assign_village(team=team, village=two_towns["away"].village, by=other_town_officer)
+    client.force_login(team_member_b)
+    assert _header_and_footer(client)[0] == "城东镇城乡低保精准兜底管理系统"
+    client.force_login(district_officer)
+    title, footer = _header_and_footer(client)
+    assert title == f"{two_towns['kanjia'].district}城乡低保精准兜底管理系统" and "堪嘉" not in title + footer

@@ -81,17 +81,18 @@ def towns_of_account(*, user: AbstractBaseUser) -> QuerySet[Town]:
     return Town.objects.filter(**{f"{GRANT}group__user": user, f"{GRANT}permission__codename": "view_town"}).distinct()
 
 
-def office_of(*, town: Town | None) -> dict:
+def office_of(*, town: Town | None, first: bool | None = None) -> dict:
     """The office printed on `town`'s notices, rolls and labels (per town, issue 19).
 
     The deployment's OFFICE setting (env) is the first town's, as before there were several; every
-    other town prints what its Town row says, or a name built from the town's name."""
+    other town prints what its Town row says, or a name built from the town's name. `first`: whether
+    `town` is the first town, when the caller has read it already."""
     from django.conf import settings
 
     office = dict(settings.OFFICE)
     if town is None:
         return office
-    if not is_first_town(town):
+    if not (is_first_town(town) if first is None else first):
         office = {
             "town": town.name,
             "name": f"{town.district}{town.name}人民政府民政办",
@@ -102,6 +103,38 @@ def office_of(*, town: Town | None) -> dict:
         if getattr(town, field):
             office[key] = getattr(town, field)
     return office
+
+
+SYSTEM_NAME = "城乡低保精准兜底管理系统"
+
+
+def letterhead_of(*, user: User) -> dict | None:
+    """The header and footer of a signed-in account's pages: its own town's when all it sees is in one
+    town (a town office, a 镇纪委, a team), the district's when it sees several towns; None (the
+    deployment's settings, as on the login page) when it sees none. One query, on every page.
+
+    `title` names the system after that town or district; `office` is whom the footer says to call
+    (the town's office, as printed on its notices: `office_of`), None for the district."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from households.selectors import villages_visible_to
+
+    towns = list(
+        Town.objects.filter(pk__in=villages_visible_to(user=user).values("town_id"))
+        .annotate(
+            first_pk=Subquery(Town.objects.order_by("pk").values("pk")[:1]),
+            other_district=Exists(Town.objects.exclude(district=OuterRef("district"))),
+        )
+        .order_by("pk")[:2]
+    )
+    if not towns:
+        return None
+    if len(towns) == 1:
+        town = towns[0]
+        office = office_of(town=town, first=town.pk == town.first_pk)
+        return {"title": f"{town.name}{SYSTEM_NAME}", "office": office, "town": town}
+    district = "" if towns[0].other_district else towns[0].district  # a province: no one district
+    return {"title": f"{district}{SYSTEM_NAME}", "office": None, "town": None, "district": district}
 
 
 def accounts_of_towns(*, user: User) -> QuerySet | None:
