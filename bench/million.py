@@ -136,14 +136,13 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     from django.conf import settings
-
-    from kanjia.startup import freeze_loaded_objects
-
-    freeze_loaded_objects()  # as kanjia/wsgi.py does in every web process
     from django.db import connection
 
     from households.models import Household, Member, Town
     from households.selectors import households_visible_to
+    from kanjia.startup import freeze_loaded_objects
+
+    freeze_loaded_objects()  # as kanjia/wsgi.py does in every web process
 
     if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]

@@ -421,7 +421,7 @@ class EstimatingPaginator(Paginator):
         if rows is not None and rows > ESTIMATE_ABOVE:
             self.estimated = True
             return rows
-        if rows is not None and rows <= READ_WHOLE_BELOW and isinstance(self.object_list, QuerySet):
+        if rows is not None and rows <= READ_WHOLE_BELOW:
             self.object_list = list(self.object_list)  # the page is then a slice of these
         return super().count
 

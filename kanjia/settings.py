@@ -301,7 +301,8 @@ OFFICE = {
     "phone": os.environ.get("OFFICE_PHONE", "028-26000000"),
     "address": os.environ.get("OFFICE_ADDRESS", "资阳市雁江区堪嘉镇人民政府便民服务中心"),
 }
-SYSTEM_TITLE = "堪嘉镇城乡低保精准兜底管理系统"
+SYSTEM_NAME = "城乡低保精准兜底管理系统"  # signed in, after the account's town or district (letterhead_of)
+SYSTEM_TITLE = f"堪嘉镇{SYSTEM_NAME}"
 
 # --- Pipeline gates and office rules ---------------------------------------------
 # Each later stage of the pipeline can hold a case (see review.cases.workflow guards).

@@ -105,9 +105,6 @@ def office_of(*, town: Town | None, first: bool | None = None) -> dict:
     return office
 
 
-SYSTEM_NAME = "城乡低保精准兜底管理系统"
-
-
 def letterhead_of(*, user: User) -> dict | None:
     """The header and footer of a signed-in account's pages: its own town's when all it sees is in one
     town (a town office, a 镇纪委, a team), the district's when it sees several towns; None (the
@@ -115,6 +112,7 @@ def letterhead_of(*, user: User) -> dict | None:
 
     `title` names the system after that town or district; `office` is whom the footer says to call
     (the town's office, as printed on its notices: `office_of`), None for the district."""
+    from django.conf import settings
     from django.db.models import Exists, OuterRef, Subquery
 
     from households.selectors import villages_visible_to
@@ -132,9 +130,9 @@ def letterhead_of(*, user: User) -> dict | None:
     if len(towns) == 1:
         town = towns[0]
         office = office_of(town=town, first=town.pk == town.first_pk)
-        return {"title": f"{town.name}{SYSTEM_NAME}", "office": office, "town": town}
+        return {"title": f"{town.name}{settings.SYSTEM_NAME}", "office": office, "district": town.district}
     district = "" if towns[0].other_district else towns[0].district  # a province: no one district
-    return {"title": f"{district}{SYSTEM_NAME}", "office": None, "town": None, "district": district}
+    return {"title": f"{district}{settings.SYSTEM_NAME}", "office": None, "district": district}
 
 
 def accounts_of_towns(*, user: User) -> QuerySet | None:
