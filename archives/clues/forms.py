@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from archives.clues.selectors import staff_candidates_for
 from archives.clues.services import parse_ids
 from archives.models import Clue
-from kanjia import roles
+from households.models import Town
 from kanjia.forms import BoundedModelMultipleChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -18,17 +19,6 @@ def _style(form: forms.Form) -> None:
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
         else:
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
-
-
-def staff_candidates():
-    """Accounts that work on cases (every role but 系统管理员), with their profiles."""
-    return (
-        get_user_model()
-        .objects.filter(groups__name__in=[r for r in roles.ALL_ROLES if r != roles.SYSADMIN])
-        .select_related("staff")
-        .distinct()
-        .order_by("username")
-    )
 
 
 def staff_label(user) -> str:
@@ -65,15 +55,28 @@ class ClueForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, user, towns: list[Town], **kwargs) -> None:
+        """`towns`: the towns the clue may belong to. With more than one (a 区纪委 registering), the
+        inspector picks the town first; its office is the one the clue is referred to."""
         super().__init__(*args, **kwargs)
+        if len(towns) > 1:
+            self.fields["town"] = forms.ModelChoiceField(
+                label="乡镇(街道)",
+                queryset=Town.objects.filter(pk__in=[t.pk for t in towns]).order_by("pk"),
+                empty_label="请选择线索所在乡镇",
+                help_text="线索按乡镇编号，交办该镇民政办",
+                error_messages={"required": "请选择线索所在乡镇。", "invalid_choice": "请选择线索所在乡镇。"},
+            )
+            self.order_fields(["town"])
         # Nobody names themselves (the service refuses it too).
-        self.fields["staff"].queryset = staff_candidates().exclude(pk=getattr(user, "pk", None))
+        candidates = staff_candidates_for(town_ids=[t.pk for t in towns])
+        self.fields["staff"].queryset = candidates.exclude(pk=getattr(user, "pk", None))
         self.fields["staff"].label_from_instance = staff_label
         _style(self)
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("town", None)  # the view passes the town
         data["case_ids"], data["household_ids"] = data.pop("cases"), data.pop("households")
         data["staff"] = list(data["staff"])
         return data

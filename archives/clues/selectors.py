@@ -6,11 +6,13 @@
 - A staff member named in a clue never sees it, whatever their role.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from archives.models import Clue
 from households.selectors import villages_visible_to
+from households.towns.selectors import accounts_working_in
 from kanjia import roles
 
 User = AbstractBaseUser | AnonymousUser
@@ -30,8 +32,25 @@ def clues_visible_to(*, user: User) -> QuerySet[Clue]:
     return clues.filter(referred_at__isnull=False)
 
 
+def staff_candidates_for(*, town_ids: list[int]) -> QuerySet:
+    """Who a clue of these towns may name, every role but 系统管理员: accounts working in them (the office,
+    镇纪委, the villages' teams), the district's, and accounts working in no town at the moment (a cadre
+    since taken off the team may be the one the clue is about). Staff working only in other towns are
+    neither listed nor accepted (issue 19)."""
+    anywhere = accounts_working_in(town_ids=None).values("pk")
+    chosen = Q(groups__name__in=roles.DISTRICT_LEVEL) | Q(pk__in=accounts_working_in(town_ids=town_ids).values("pk"))
+    working_roles = [r for r in roles.ALL_ROLES if r != roles.SYSADMIN]
+    return (
+        get_user_model()
+        .objects.filter(chosen | ~Q(pk__in=anywhere), groups__name__in=working_roles)
+        .select_related("staff")
+        .distinct()
+        .order_by("username")
+    )
+
+
 def clue_list(*, user: User, status: str = "") -> QuerySet[Clue]:
-    clues = clues_visible_to(user=user).select_related("created_by", "referred_by")
+    clues = clues_visible_to(user=user).select_related("created_by", "referred_by", "town")
     if status in Clue.Status.values:
         clues = clues.filter(status=status)
     return clues.order_by("-found_on", "-id")

@@ -12,15 +12,16 @@ sight of it.
 import re
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from archives.clues.selectors import clues_visible_to
+from archives.clues.selectors import clues_visible_to, staff_candidates_for
 from archives.models import Clue
 from households.models import Household, Town
+from households.selectors import villages_visible_to
+from households.towns.selectors import towns_visible_to
 from kanjia import roles
 from review.models import Case
 
@@ -62,16 +63,23 @@ def parse_ids(text: str) -> list[int]:
     return list(dict.fromkeys(int(p) for p in parts))
 
 
-def _links(*, case_ids: list[int], household_ids: list[int], staff: list, by: AbstractBaseUser, errors: dict):
-    cases = list(Case.objects.filter(pk__in=case_ids))
+def _links(
+    *, town: Town, case_ids: list[int], household_ids: list[int], staff: list, by: AbstractBaseUser, errors: dict
+):
+    """The clue's cases, households and staff, looked up only in the clue's town as the inspector sees it:
+    another town's number reads as missing (its village and head's name would show on the clue, issue 19)."""
+    villages = villages_visible_to(user=by).filter(town=town)
+    cases = list(Case.objects.filter(pk__in=case_ids, household__village__in=villages))
     if len(cases) != len(set(case_ids)):
         missing = sorted(set(case_ids) - {c.pk for c in cases})
-        errors["cases"] = f"没有这些案件：{'、'.join(f'#{i}' for i in missing)}。"
-    households = list(Household.objects.filter(pk__in=household_ids))
+        errors["cases"] = f"{town.name}没有这些案件：{'、'.join(f'#{i}' for i in missing)}。"
+    households = list(Household.objects.filter(pk__in=household_ids, village__in=villages))
     if len(households) != len(set(household_ids)):
         missing = sorted(set(household_ids) - {h.pk for h in households})
-        errors["households"] = f"没有这些低保户：{'、'.join(f'#{i}' for i in missing)}。"
-    people = list(get_user_model().objects.filter(pk__in=[u.pk for u in staff]))
+        errors["households"] = f"{town.name}没有这些低保户：{'、'.join(f'#{i}' for i in missing)}。"
+    people = list(staff_candidates_for(town_ids=[town.pk]).filter(pk__in=[u.pk for u in staff]))
+    if len(people) != len({u.pk for u in staff}):
+        errors["staff"] = f"所选人员不在{town.name}工作。"
     if any(u.pk == by.pk for u in people):
         errors["staff"] = "不能登记涉及本人的线索，请由其他纪检人员登记。"
     return cases, households, people
@@ -117,10 +125,12 @@ def clue_create(
     staff: list = (),
 ) -> Clue:
     _require_inspector(by)
+    if not towns_visible_to(user=by).filter(pk=town.pk).exists():
+        raise PermissionDenied("您不能为这个乡镇登记问题线索。")
     errors: dict[str, str] = {}
     _check_text(found_on=found_on, source=source, title=title, description=description, errors=errors)
     cases, households, people = _links(
-        case_ids=list(case_ids), household_ids=list(household_ids), staff=list(staff), by=by, errors=errors
+        town=town, case_ids=list(case_ids), household_ids=list(household_ids), staff=list(staff), by=by, errors=errors
     )
     if errors:
         raise ValidationError(errors)
@@ -164,7 +174,12 @@ def clue_update(
     errors: dict[str, str] = {}
     _check_text(found_on=found_on, source=source, title=title, description=description, errors=errors)
     cases, households, people = _links(
-        case_ids=list(case_ids), household_ids=list(household_ids), staff=list(staff), by=by, errors=errors
+        town=clue.town,
+        case_ids=list(case_ids),
+        household_ids=list(household_ids),
+        staff=list(staff),
+        by=by,
+        errors=errors,
     )
     if status not in Clue.Status.values:
         errors["status"] = "请选择办理状态。"

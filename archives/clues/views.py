@@ -18,8 +18,9 @@ from archives.audit.services import ANOMALIES, history_to_entries, with_previous
 from archives.clues import selectors, services
 from archives.clues.forms import AnswerForm, ClueEditForm, ClueForm, ReferForm
 from archives.models import Clue
-from households.models import Household, Town
+from households.models import Household
 from households.selectors import villages_visible_to
+from households.towns.selectors import town_ids_of, towns_visible_to
 from kanjia.forms import attach_errors, query_id
 from review.models import Case
 
@@ -38,7 +39,7 @@ def _require_inspector(request: HttpRequest) -> None:
 
 def _clue(request: HttpRequest, pk: int) -> Clue:
     _require_reader(request)
-    return get_object_or_404(selectors.clues_visible_to(user=request.user).select_related("created_by"), pk=pk)
+    return get_object_or_404(selectors.clues_visible_to(user=request.user).select_related("created_by", "town"), pk=pk)
 
 
 @login_required
@@ -52,6 +53,7 @@ def clue_list(request: HttpRequest) -> HttpResponse:
         "statuses": Clue.Status.choices,
         "can_register": services.can_register(user=request.user),
         "anomalies": ANOMALIES,
+        "several_towns": len(town_ids_of(user=request.user) or [None, None]) > 1,  # None: every town
     }
     return render(request, "archives/clues/list.html", context)
 
@@ -75,9 +77,13 @@ def _prefill(request: HttpRequest) -> dict:
 def clue_create(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     _require_inspector(request)
-    form = ClueForm(request.POST or None, initial=_prefill(request), user=request.user)
-    town = Town.objects.filter(pk__in=villages_visible_to(user=request.user).values("town_id")).order_by("pk").first()
+    towns = list(towns_visible_to(user=request.user).order_by("pk"))
+    initial = _prefill(request)
+    if len(towns) > 1:
+        initial["town"] = _town_of_links(request, initial)
+    form = ClueForm(request.POST or None, initial=initial, user=request.user, towns=towns)
     if request.method == "POST" and form.is_valid():
+        town = form.cleaned_data.get("town") or (towns[0] if towns else None)
         if town is None:
             form.add_error(None, "您的账号没有可登记线索的乡镇。")
         else:
@@ -86,9 +92,21 @@ def clue_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, f"已登记问题线索 {clue.number}。")
+                messages.success(request, f"已登记问题线索 {clue.number}（{town.name}）。")
                 return redirect("audit:clue_detail", pk=clue.pk)
     return render(request, "archives/clues/form.html", {"form": form, "clue": None}, status=400 if form.errors else 200)
+
+
+def _town_of_links(request: HttpRequest, initial: dict) -> int | None:
+    """A link from a district anomaly report names cases or households: their town is the clue's."""
+    villages = villages_visible_to(user=request.user)
+    for model, name in ((Case, "cases"), (Household, "households")):
+        ids = [int(part) for part in initial.get(name, "").split(",") if part]
+        path = "household__village" if model is Case else "village"
+        found = model.objects.filter(pk__in=ids, **{f"{path}__in": villages}).values_list(f"{path}__town", flat=True)
+        if town := found.first():
+            return town
+    return None
 
 
 def _detail(request: HttpRequest, clue: Clue, *, refer_form=None, answer_form=None, status: int = 200):
@@ -124,7 +142,9 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def clue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     clue = _clue(request, pk)
     _require_inspector(request)
-    form = ClueEditForm(request.POST or None, initial=ClueEditForm.initial_for(clue), user=request.user)
+    form = ClueEditForm(
+        request.POST or None, initial=ClueEditForm.initial_for(clue), user=request.user, towns=[clue.town]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.clue_update(clue=clue, by=request.user, **form.service_kwargs())

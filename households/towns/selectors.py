@@ -141,12 +141,22 @@ def accounts_of_towns(*, user: User) -> QuerySet | None:
     readers over other people's records (their jobs, uploads, audit trails, profiles). Not the
     district's accounts: their jobs (district-wide exports) span every town."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.db.models import Q
 
     towns = town_ids_of(user=user)
     if towns is None:
         return None
-    assigned = Group.objects.filter(towngroupobjectpermission__content_object_id__in=towns).values("user")
-    in_teams = Group.objects.filter(villagegroupobjectpermission__content_object__town_id__in=towns).values("user")
-    return get_user_model().objects.filter(Q(pk__in=assigned) | Q(pk__in=in_teams) | Q(pk=user.pk))
+    return accounts_working_in(town_ids=towns) | get_user_model().objects.filter(pk=user.pk)
+
+
+def accounts_working_in(*, town_ids: list[int] | None) -> QuerySet:
+    """Accounts assigned to one of the towns, or in a team holding grants on their villages (None: on
+    any town's)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Q
+
+    towns = {} if town_ids is None else {"towngroupobjectpermission__content_object_id__in": town_ids}
+    villages = {} if town_ids is None else {"villagegroupobjectpermission__content_object__town_id__in": town_ids}
+    assigned = Group.objects.filter(towngroupobjectpermission__isnull=False, **towns).values("user")
+    in_teams = Group.objects.filter(villagegroupobjectpermission__isnull=False, **villages).values("user")
+    return get_user_model().objects.filter(Q(pk__in=assigned) | Q(pk__in=in_teams))

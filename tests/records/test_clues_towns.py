@@ -1,0 +1,152 @@
+"""The clue register across towns (issue 19): a clue belongs to one town, names only that town's
+cases, households and staff, and a 区纪委 chooses the town it files a clue under."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from archives.clues import services as clues
+from archives.models import Clue
+from kanjia import roles
+from review.models import Case
+from tests.conftest import make_user
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kanjia_household(village_a):
+    return HouseholdFactory(village=village_a, head_name="赵甲")
+
+
+@pytest.fixture
+def east_household(other_town):
+    return HouseholdFactory(village=other_town.villages.get(), head_name="钱东")
+
+
+@pytest.fixture
+def east_inspector(other_town):
+    return make_user("inspector_east", roles.INSPECTOR, full_name="城东纪检", town=other_town)
+
+
+def form(**over) -> dict:
+    return {
+        "found_on": timezone.localdate().isoformat(),
+        "source": Clue.Source.REPORT,
+        "title": "疑似关系保",
+        "description": "群众反映。",
+        "cases": "",
+        "households": "",
+        **over,
+    }
+
+
+def test_a_town_inspector_cannot_name_another_towns_case_or_household(
+    client, inspector, kanjia_household, east_household
+):
+    east_case = Case.objects.create(household=east_household, kind=Case.Kind.RECHECK)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("audit:clue_create"), form(cases=str(east_case.pk), households=str(east_household.pk))
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"堪嘉镇没有这些案件：#{east_case.pk}" in page and f"堪嘉镇没有这些低保户：#{east_household.pk}" in page
+    # The other town's village and head never reach the page, nor a clue that would show them.
+    assert "钱东" not in page and "东岳村" not in page
+    assert not Clue.objects.exists()
+    with pytest.raises(ValidationError, match="堪嘉镇没有这些低保户"):
+        clues.clue_create(
+            by=inspector,
+            town=kanjia_household.village.town,
+            found_on=timezone.localdate(),
+            source=Clue.Source.REPORT,
+            title="t",
+            description="d",
+            household_ids=[kanjia_household.pk, east_household.pk],
+        )
+    # Nor file a clue under the other town.
+    with pytest.raises(PermissionDenied):
+        clues.clue_create(
+            by=inspector,
+            town=east_household.village.town,
+            found_on=timezone.localdate(),
+            source=Clue.Source.REPORT,
+            title="t",
+            description="d",
+        )
+
+
+def test_another_towns_staff_are_neither_offered_nor_accepted(
+    client, inspector, other_town_officer, town_officer, village_a
+):
+    client.force_login(inspector)
+    page = client.get(reverse("audit:clue_create")).content.decode()
+    assert "测试民政" in page and "城东民政" not in page
+    response = client.post(reverse("audit:clue_create"), form(staff=[other_town_officer.pk]))
+    assert response.status_code == 400 and not Clue.objects.exists()
+    with pytest.raises(ValidationError, match="所选人员不在堪嘉镇工作"):
+        clues.clue_create(
+            by=inspector,
+            town=village_a.town,
+            found_on=timezone.localdate(),
+            source=Clue.Source.REPORT,
+            title="t",
+            description="d",
+            staff=[other_town_officer],
+        )
+
+
+def test_the_district_inspector_files_each_clue_under_its_town_and_only_that_office_answers(
+    client, district_inspector, kanjia_household, east_household, town_officer, other_town_officer
+):
+    client.force_login(district_inspector)
+    page = client.get(reverse("audit:clue_create")).content.decode()
+    assert "请选择线索所在乡镇" in page and "城东镇" in page and "堪嘉镇" in page
+    response = client.post(reverse("audit:clue_create"), form(households=str(east_household.pk)))
+    assert response.status_code == 400 and "请选择线索所在乡镇。" in response.content.decode()
+    assert not Clue.objects.exists()
+
+    east = east_household.village.town
+    response = client.post(reverse("audit:clue_create"), form(town=east.pk, households=str(kanjia_household.pk)))
+    assert response.status_code == 400 and f"城东镇没有这些低保户：#{kanjia_household.pk}" in response.content.decode()
+
+    response = client.post(reverse("audit:clue_create"), form(town=east.pk, households=str(east_household.pk)))
+    assert response.status_code == 302
+    clue = Clue.objects.get()
+    assert clue.town == east and clue.number == f"{timezone.localdate().year}-001"
+    detail = client.get(response.url).content.decode()
+    assert "城东镇（交办该镇民政办）" in detail and "钱东户" in detail
+    listing = client.get(reverse("audit:clues")).content.decode()
+    assert "<th>乡镇</th>" in listing and "<td>城东镇</td>" in listing
+
+    clues.clue_refer(clue=clue, by=district_inspector, note="请核实。")
+    client.force_login(other_town_officer)
+    assert client.get(reverse("audit:clue_detail", args=[clue.pk])).status_code == 200
+    client.force_login(town_officer)
+    assert client.get(reverse("audit:clue_detail", args=[clue.pk])).status_code == 404
+    assert "疑似关系保" not in client.get(reverse("audit:clues")).content.decode()
+
+
+def test_a_link_from_a_report_preselects_the_households_town(
+    client, district_inspector, inspector, east_household, kanjia_household
+):
+    client.force_login(district_inspector)
+    page = client.get(reverse("audit:clue_create") + f"?households={east_household.pk}").content.decode()
+    east = east_household.village.town
+    assert f'<option value="{east.pk}" selected>城东镇</option>' in page
+    # A town inspector has one town: no choice to make, no column to read.
+    clues.clue_create(
+        by=inspector,
+        town=kanjia_household.village.town,
+        found_on=timezone.localdate(),
+        source=Clue.Source.REPORT,
+        title="本镇线索",
+        description="d",
+    )
+    client.force_login(inspector)
+    assert "乡镇(街道)" not in client.get(reverse("audit:clue_create")).content.decode()
+    listing = client.get(reverse("audit:clues")).content.decode()
+    assert "本镇线索" in listing and "<th>乡镇</th>" not in listing
