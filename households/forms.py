@@ -19,6 +19,7 @@ from households.conflicts.selectors import NEUTRAL, THROTTLED, IdCheck, id_holde
 from households.models import Asset, Category, Household, IncomeItem, Member, ReviewFlag, VillageGroup
 from households.selectors import villages_changeable_by
 from households.services import MEMBER_FORM_FIELDS, HouseholdInput
+from households.towns.forms import VillageChoiceField
 from kanjia.forms import bound_integers
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -435,7 +436,7 @@ class ListFilterForm(forms.Form):
     """The list page's search, filters and sort; unknown values are simply ignored."""
 
     q = forms.CharField(label="搜索", required=False, max_length=50)
-    village = forms.ModelChoiceField(label="村(社区)", queryset=None, required=False, empty_label="全部村(社区)")
+    village = VillageChoiceField(label="村(社区)", queryset=None, required=False, empty_label="全部村(社区)")
     group = forms.ModelChoiceField(label="组", queryset=None, required=False, empty_label="全部组")
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Household.Status.choices])
     category = forms.ModelChoiceField(

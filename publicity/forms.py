@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from households.towns.forms import VillageChoiceField
 from kanjia import roles
 from kanjia.forms import BoundedModelMultipleChoiceField
 from publicity.models import Objection, PublicityRound
@@ -15,7 +16,7 @@ NO_CAMPAIGN = "none"
 
 class PrepareForm(StyledForm):
     campaign = forms.ChoiceField(label="专项行动")
-    village = forms.ModelChoiceField(label="村(社区)", queryset=None, empty_label="请选择")
+    village = VillageChoiceField(label="村(社区)", queryset=None, empty_label="请选择")
     number = forms.TypedChoiceField(label="榜次", coerce=int, choices=PublicityRound.Number.choices)
 
     def __init__(self, *args, campaigns, villages, **kwargs):

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from archives.audit.services import CHANGE_KINDS, object_kinds
 from households.models import Village
+from households.towns.forms import VillageChoiceField
 from kanjia.forms import IdField
 
 
@@ -10,7 +11,7 @@ class TimelineFilterForm(forms.Form):
     user = forms.ModelChoiceField(label="操作人", queryset=get_user_model().objects.none(), required=False)
     since = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    village = forms.ModelChoiceField(label="村(社区)", queryset=Village.objects.none(), required=False)
+    village = VillageChoiceField(label="村(社区)", queryset=Village.objects.none(), required=False)
     household = IdField(label="低保户编号", required=False)
     object_kind = forms.ChoiceField(label="对象类型", required=False)
     change = forms.ChoiceField(label="变动类型", required=False)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from households.ledger.format import MAX_FILE_BYTES
 from households.models import Household, Roster
 from households.selectors import villages_visible_to
+from households.towns.forms import VillageChoiceField
 
 
 class XlsxField(forms.FileField):
@@ -40,7 +41,7 @@ class RosterUploadForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    village = forms.ModelChoiceField(
+    village = VillageChoiceField(
         label="村(社区)",
         queryset=None,
         required=False,

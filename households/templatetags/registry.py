@@ -5,6 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from households import idcard
+from households.towns.forms import VillageChoiceField, town_groups
 from kanjia.forms import option_tag
 
 register = template.Library()
@@ -35,6 +36,12 @@ def select_options(bound_field) -> str:
     field = bound_field.field
     if not hasattr(field, "queryset"):
         choices = [(value, label, "") for value, label in field.choices]
+    elif isinstance(field, VillageChoiceField):
+        # A district account's villages, one <optgroup> per town.
+        choices = [
+            ("", field.empty_label, ""),
+            *town_groups(field.queryset, lambda village: (village.pk, field.label_from_instance(village), "")),
+        ]
     else:
         # Iterating the queryset directly avoids ModelChoiceIterator's server-side cursor round trips.
         # A select filtered by another (组 by 村, static/js/app.js) marks each option with its village.
@@ -45,7 +52,9 @@ def select_options(bound_field) -> str:
         ]
 
     # f-strings with escape(): format_html per option was a third of this tag's time at 493 villages.
-    def option(value, label, village) -> str:
+    def option(value, label, village="") -> str:
+        if isinstance(label, list):
+            return f'<optgroup label="{escape(value)}">{"".join(option(*choice) for choice in label)}</optgroup>'
         marked = f' data-village="{escape(village)}"' if village != "" else ""
         return option_tag(value, label, selected=str(value) == current, extra=marked)
 

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from households.models import Category, ReviewFlag
+from households.towns.forms import VillageChoiceField
 from kanjia import roles
 from kanjia.forms import BoundedModelMultipleChoiceField, PlainSelect, bound_integers
 from review.cases.campaigns import default_phases
@@ -357,7 +358,7 @@ class CaseFilterForm(StyledForm):
         label="专项行动", required=False, queryset=Campaign.objects.none(), widget=PlainSelect
     )
     status = forms.ChoiceField(label="环节", required=False, widget=PlainSelect)
-    village = forms.ModelChoiceField(label="村(社区)", required=False, queryset=None, widget=PlainSelect)
+    village = VillageChoiceField(label="村(社区)", required=False, queryset=None, widget=PlainSelect)
     team = forms.ModelChoiceField(label="清理小组", required=False, queryset=None, widget=PlainSelect)
     outcome = forms.ChoiceField(label="结果", required=False, widget=PlainSelect)
     overdue = forms.BooleanField(label="逾期", required=False)

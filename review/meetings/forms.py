@@ -2,6 +2,7 @@
 
 from django import forms
 
+from households.towns.forms import VillageChoiceField
 from kanjia import roles
 from kanjia.uploads import FILE_TYPES
 from review import filing
@@ -24,7 +25,7 @@ def file_field(label: str) -> forms.FileField:
 class MeetingForm(StyledForm):
     campaign = forms.ModelChoiceField(label="专项行动", queryset=None, required=False, empty_label="（不属于专项行动）")
     kind = forms.ChoiceField(label="会议类型", choices=Meeting.Kind.choices)
-    village = forms.ModelChoiceField(label="村(社区)", queryset=None, required=False, empty_label="（镇级会议）")
+    village = VillageChoiceField(label="村(社区)", queryset=None, required=False, empty_label="（镇级会议）")
     held_on = forms.DateField(label="会议日期", widget=DATE)
     place = forms.CharField(label="会议地点", max_length=100)
     chair = forms.CharField(label="主持人", max_length=50, required=False)

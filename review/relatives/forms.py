@@ -2,6 +2,7 @@
 
 from django import forms
 
+from households.towns.forms import VillageChoiceField
 from kanjia.forms import IdField
 from review.cases.forms import DATE, TEXTAREA, StyledForm
 from review.models import Relation, RelativeFiling
@@ -25,7 +26,7 @@ RelativeFormSet = forms.formset_factory(
 
 
 class RegisterFilterForm(StyledForm):
-    village = forms.ModelChoiceField(label="村(社区)", queryset=None, required=False, empty_label="全部")
+    village = VillageChoiceField(label="村(社区)", queryset=None, required=False, empty_label="全部")
     status = forms.ChoiceField(label="备案状态", choices=[("", "全部"), *RelativeFiling.Status.choices], required=False)
     source = forms.ChoiceField(label="来源", choices=[("", "全部"), *RelativeFiling.Source.choices], required=False)
     q = forms.CharField(label="姓名", required=False, max_length=50)
