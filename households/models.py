@@ -553,7 +553,11 @@ class ReviewFlag(models.Model):
         ADJUST = "需调整", "需调整"
         EXIT = "需退出", "需退出"
 
-    household = models.ForeignKey(Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="flags")
+    # No index of its own: flag_unique_source begins with the household (one index fewer to write
+    # for each of a roster's thousands of flags, issue 19).
+    household = models.ForeignKey(
+        Household, verbose_name="所属户", on_delete=models.CASCADE, related_name="flags", db_index=False
+    )
     member = models.ForeignKey(
         Member, verbose_name="相关成员", on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
     )
@@ -563,9 +567,7 @@ class ReviewFlag(models.Model):
     # same flag from the same source twice is a no-op (unique constraint).
     source_key = models.CharField("来源标识", max_length=100)
     reason = models.CharField("原因", max_length=300)
-    disposition = models.CharField(
-        "处理结论", max_length=8, choices=Disposition.choices, default=Disposition.PENDING, db_index=True
-    )
+    disposition = models.CharField("处理结论", max_length=8, choices=Disposition.choices, default=Disposition.PENDING)
     note = models.TextField("核实说明", blank=True)
     raised_at = models.DateTimeField("发现时间", auto_now_add=True)
     raised_by = models.ForeignKey(
@@ -585,7 +587,9 @@ class ReviewFlag(models.Model):
         blank=True,
         related_name="+",
     )
-    history = HistoricalRecords()
+    # The history is read by flag (id), household, date and user; indexes on the other columns only
+    # slowed each write (a roster writes thousands of history rows in one statement).
+    history = HistoricalRecords(no_db_index=["disposition", "member", "raised_by", "disposed_by"])
 
     class Meta:
         verbose_name = "重点复核标记"
@@ -594,6 +598,9 @@ class ReviewFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household", "kind", "source_key"], name="flag_unique_source"),
         ]
+        # Index rather than db_index=True: a CharField's db_index also builds a LIKE (varchar_pattern_ops)
+        # index on PostgreSQL that no query uses.
+        indexes = [models.Index(fields=["disposition"], name="flag_disposition")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.disposition})"
@@ -764,7 +771,10 @@ class Roster(models.Model):
 class RosterRow(models.Model):
     """One normalised roster row; `member` is set by the set-based match."""
 
-    roster = models.ForeignKey(Roster, verbose_name="名单", on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: rosterrow_roster_id_number begins with the roster.
+    roster = models.ForeignKey(
+        Roster, verbose_name="名单", on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     row_number = models.PositiveIntegerField("行号")
     id_raw = models.CharField("原始身份证号码", max_length=64, blank=True)
     id_number = models.CharField("身份证号码", max_length=18, blank=True)

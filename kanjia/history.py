@@ -53,16 +53,21 @@ def insert_history(
     sql = (
         f"INSERT INTO {qn(historical._meta.db_table)} "  # noqa: S608 - names from the models, values are parameters
         f"({tracked}, history_date, history_type, history_user_id, history_change_reason) "
-        f"SELECT {tracked}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} WHERE {qn(model._meta.pk.column)} "
+        f"SELECT {tracked}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} "
     )
+    pk = qn(model._meta.pk.column)
     head = [stamp, history_type, user.pk if user is not None else None, change_reason]
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(sql + "= ANY(%s)", [*head, ids])
+            # A join with the ids rather than `pk = ANY(ids)`: when the table's statistics say it is
+            # small (a new deployment's first roster), the planner scanned it and tested each row
+            # against the whole list, 20,000 × 20,000 comparisons (0.65 s of a 20,000-flag roster).
+            # A hash join is linear whatever the statistics.
+            cursor.execute(sql + f"JOIN unnest(%s::bigint[]) AS picked(picked_pk) ON {pk} = picked_pk", [*head, ids])
             return cursor.rowcount
         for start in range(0, len(ids), SQLITE_CHUNK):
             chunk = ids[start : start + SQLITE_CHUNK]
-            cursor.execute(sql + f"IN ({', '.join(['%s'] * len(chunk))})", [*head, *chunk])
+            cursor.execute(sql + f"WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})", [*head, *chunk])
             written += cursor.rowcount
     return written

@@ -384,7 +384,11 @@ def _insert_new_flags(
         f" || CASE WHEN r.amount IS NULL THEN '' ELSE %s || {money} || %s END || %s, 1, 300), "
         "%s, '', %s, %s "
         f"FROM {rows} r JOIN {members} m ON m.id = r.member_id JOIN {households} h ON h.id = m.household_id "
-        f"WHERE r.roster_id = %s AND r.name_mismatch = %s AND h.village_id IN ({villages_sql}) "
+        # `member_id IS NOT NULL` although the join implies it: the statistics read before the match say
+        # every row's member is NULL, and without it the planner walked the whole roster in member
+        # order, the MIN below once per row (1,000,000 times: 1.1 s of a 20,000-flag roster, now 0.6 s).
+        "WHERE r.roster_id = %s AND r.member_id IS NOT NULL AND r.name_mismatch = %s "
+        f"AND h.village_id IN ({villages_sql}) "
         f"AND r.row_number = (SELECT MIN(r2.row_number) FROM {rows} r2 WHERE r2.roster_id = r.roster_id "
         "AND r2.member_id = r.member_id AND r2.name_mismatch = %s) "
         f"AND (r.member_id, m.household_id) NOT IN ({recorded}) "
