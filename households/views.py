@@ -24,6 +24,7 @@ from households.models import Household, IdConflict, ReviewFlag
 from households.paychecks.selectors import may_refresh_checks, paid_off_summary
 from households.policy.selectors import can_view_policy
 from households.services import household_create, household_update, member_id_reveal
+from households.towns.selectors import is_district_wide
 from kanjia.forms import query_id
 from kanjia.middleware import reads_only
 from kanjia.roles import INSPECTOR, TOWN_OFFICE, has_role
@@ -90,6 +91,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         # (?paid=off) stays, the figures are left out.
         "paid_off": paid_off_summary(visible, month=timezone.localdate()) if overview and not large else None,
         "paid_off_left_out": large,
+        # A town office whose own register is that large is not sent to "the town office's list".
+        "left_out_for_district": large and is_district_wide(user=request.user),
         "can_refresh_checks": may_refresh_checks(user=request.user),
     }
     return render(request, "households/list.html", context)

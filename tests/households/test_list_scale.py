@@ -81,6 +81,22 @@ def test_a_huge_list_shows_an_estimate_and_capped_pages_in_flat_queries(
     assert client.get("/households/", {"page": 2}).context["page"].has_next()
 
 
+def test_the_left_out_figures_point_each_account_to_where_it_can_read_them(
+    client, district_officer, town_officer, register, small_pages, monkeypatch
+):
+    """The district is sent to the towns' lists; a town office whose own register is that large is
+    told to open the link, and that 月上报 counts them (not sent to "the town office's list", its own)."""
+    _needs_postgresql()
+    monkeypatch.setattr(selectors, "ESTIMATE_ABOVE", 10)
+    for user, said, not_said in (
+        (district_officer, "请在乡镇民政办的列表或月上报中查看户数", "点开可列出这些户"),
+        (town_officer, "点开可列出这些户，户数见月上报", "乡镇民政办的列表"),
+    ):
+        client.force_login(user)
+        page = client.get("/households/").content.decode()
+        assert 'href="/households/?paid=off"' in page and said in page and not_said not in page
+
+
 def test_an_estimate_above_the_real_count_ends_at_the_last_full_page(
     client, district_officer, register, small_pages, monkeypatch
 ):
