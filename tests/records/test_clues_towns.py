@@ -31,6 +31,11 @@ def east_inspector(other_town):
     return make_user("inspector_east", roles.INSPECTOR, full_name="城东纪检", town=other_town)
 
 
+def register(by, town, **over) -> Clue:
+    data = {"found_on": timezone.localdate(), "source": Clue.Source.REPORT, "title": "t", "description": "d"}
+    return clues.clue_create(by=by, town=town, **{**data, **over})
+
+
 def form(**over) -> dict:
     return {
         "found_on": timezone.localdate().isoformat(),
@@ -58,25 +63,10 @@ def test_a_town_inspector_cannot_name_another_towns_case_or_household(
     assert "钱东" not in page and "东岳村" not in page
     assert not Clue.objects.exists()
     with pytest.raises(ValidationError, match="堪嘉镇没有这些低保户"):
-        clues.clue_create(
-            by=inspector,
-            town=kanjia_household.village.town,
-            found_on=timezone.localdate(),
-            source=Clue.Source.REPORT,
-            title="t",
-            description="d",
-            household_ids=[kanjia_household.pk, east_household.pk],
-        )
+        register(inspector, kanjia_household.village.town, household_ids=[kanjia_household.pk, east_household.pk])
     # Nor file a clue under the other town.
     with pytest.raises(PermissionDenied):
-        clues.clue_create(
-            by=inspector,
-            town=east_household.village.town,
-            found_on=timezone.localdate(),
-            source=Clue.Source.REPORT,
-            title="t",
-            description="d",
-        )
+        register(inspector, east_household.village.town)
 
 
 def test_another_towns_staff_are_neither_offered_nor_accepted(
@@ -88,15 +78,7 @@ def test_another_towns_staff_are_neither_offered_nor_accepted(
     response = client.post(reverse("audit:clue_create"), form(staff=[other_town_officer.pk]))
     assert response.status_code == 400 and not Clue.objects.exists()
     with pytest.raises(ValidationError, match="所选人员不在堪嘉镇工作"):
-        clues.clue_create(
-            by=inspector,
-            town=village_a.town,
-            found_on=timezone.localdate(),
-            source=Clue.Source.REPORT,
-            title="t",
-            description="d",
-            staff=[other_town_officer],
-        )
+        register(inspector, village_a.town, staff=[other_town_officer])
 
 
 def test_the_district_inspector_files_each_clue_under_its_town_and_only_that_office_answers(
@@ -138,14 +120,7 @@ def test_a_link_from_a_report_preselects_the_households_town(
     east = east_household.village.town
     assert f'<option value="{east.pk}" selected>城东镇</option>' in page
     # A town inspector has one town: no choice to make, no column to read.
-    clues.clue_create(
-        by=inspector,
-        town=kanjia_household.village.town,
-        found_on=timezone.localdate(),
-        source=Clue.Source.REPORT,
-        title="本镇线索",
-        description="d",
-    )
+    register(inspector, kanjia_household.village.town, title="本镇线索")
     client.force_login(inspector)
     assert "乡镇(街道)" not in client.get(reverse("audit:clue_create")).content.decode()
     listing = client.get(reverse("audit:clues")).content.decode()
