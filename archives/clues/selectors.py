@@ -11,9 +11,11 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from archives.models import Clue
+from households.models import Household
 from households.selectors import villages_visible_to
-from households.towns.selectors import accounts_working_in
+from households.towns.selectors import accounts_working_in, town_ids_of
 from kanjia import roles
+from review.models import Case
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -47,6 +49,27 @@ def staff_candidates_for(*, town_ids: list[int]) -> QuerySet:
         .distinct()
         .order_by("username")
     )
+
+
+def sees_several_towns(*, user: User) -> bool:
+    """The district's inspectors (every town) and an account assigned to more than one."""
+    towns = town_ids_of(user=user)
+    return towns is None or len(towns) > 1
+
+
+def town_of_links(*, user: User, case_ids: list[int], household_ids: list[int]) -> int | None:
+    """The town of the first case, else household, a report's link names (among those the user sees):
+    the clue a 区纪委 registers from a district report is that town's."""
+    villages = villages_visible_to(user=user)
+    cases = Case.objects.filter(pk__in=case_ids, household__village__in=villages)
+    households = Household.objects.filter(pk__in=household_ids, village__in=villages)
+    for towns in (
+        cases.values_list("household__village__town", flat=True),
+        households.values_list("village__town", flat=True),
+    ):
+        if (town := towns.first()) is not None:
+            return town
+    return None
 
 
 def clue_list(*, user: User, status: str = "") -> QuerySet[Clue]:

@@ -19,8 +19,7 @@ from archives.clues import selectors, services
 from archives.clues.forms import AnswerForm, ClueEditForm, ClueForm, ReferForm
 from archives.models import Clue
 from households.models import Household
-from households.selectors import villages_visible_to
-from households.towns.selectors import town_ids_of, towns_visible_to
+from households.towns.selectors import towns_visible_to
 from kanjia.forms import attach_errors, query_id
 from review.models import Case
 
@@ -53,7 +52,7 @@ def clue_list(request: HttpRequest) -> HttpResponse:
         "statuses": Clue.Status.choices,
         "can_register": services.can_register(user=request.user),
         "anomalies": ANOMALIES,
-        "several_towns": len(town_ids_of(user=request.user) or [None, None]) > 1,  # None: every town
+        "several_towns": selectors.sees_several_towns(user=request.user),
     }
     return render(request, "archives/clues/list.html", context)
 
@@ -80,7 +79,9 @@ def clue_create(request: HttpRequest) -> HttpResponse:
     towns = list(towns_visible_to(user=request.user).order_by("pk"))
     initial = _prefill(request)
     if len(towns) > 1:
-        initial["town"] = _town_of_links(request, initial)
+        initial["town"] = selectors.town_of_links(
+            user=request.user, case_ids=_ids(initial.get("cases")), household_ids=_ids(initial.get("households"))
+        )
     form = ClueForm(request.POST or None, initial=initial, user=request.user, towns=towns)
     if request.method == "POST" and form.is_valid():
         town = form.cleaned_data.get("town") or (towns[0] if towns else None)
@@ -97,16 +98,8 @@ def clue_create(request: HttpRequest) -> HttpResponse:
     return render(request, "archives/clues/form.html", {"form": form, "clue": None}, status=400 if form.errors else 200)
 
 
-def _town_of_links(request: HttpRequest, initial: dict) -> int | None:
-    """A link from a district anomaly report names cases or households: their town is the clue's."""
-    villages = villages_visible_to(user=request.user)
-    for model, name in ((Case, "cases"), (Household, "households")):
-        ids = [int(part) for part in initial.get(name, "").split(",") if part]
-        path = "household__village" if model is Case else "village"
-        found = model.objects.filter(pk__in=ids, **{f"{path}__in": villages}).values_list(f"{path}__town", flat=True)
-        if town := found.first():
-            return town
-    return None
+def _ids(prefilled: str | None) -> list[int]:
+    return [int(part) for part in (prefilled or "").split(",") if part]  # checked by _prefill
 
 
 def _detail(request: HttpRequest, clue: Clue, *, refer_form=None, answer_form=None, status: int = 200):

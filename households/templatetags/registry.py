@@ -5,7 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from households import idcard
-from households.towns.forms import VillageChoiceField, town_groups
+from households.towns.forms import VillageChoiceField
 from kanjia.forms import option_tag
 
 register = template.Library()
@@ -37,11 +37,7 @@ def select_options(bound_field) -> str:
     if not hasattr(field, "queryset"):
         choices = [(value, label, "") for value, label in field.choices]
     elif isinstance(field, VillageChoiceField):
-        # A district account's villages, one <optgroup> per town.
-        choices = [
-            ("", field.empty_label, ""),
-            *town_groups(field.queryset, lambda village: (village.pk, field.label_from_instance(village), "")),
-        ]
+        choices = list(field.choices)  # a district account's villages, one <optgroup> per town
     else:
         # Iterating the queryset directly avoids ModelChoiceIterator's server-side cursor round trips.
         # A select filtered by another (组 by 村, static/js/app.js) marks each option with its village.

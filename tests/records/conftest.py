@@ -24,6 +24,12 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def household(village_a):
+    """A household of village A (堪嘉镇), named in the inspector's clues."""
+    return HouseholdFactory(village=village_a, head_name="赵甲")
+
+
+@pytest.fixture
 def record_kinds(db) -> dict[str, RecordKind]:
     # Transactional tests flush the rows the migrations seeded: seed again (idempotent).
     seed_document_kinds(DocumentKind, ChecklistRequirement)

@@ -13,14 +13,8 @@ from archives.clues import services as clues
 from archives.clues.selectors import clues_visible_to
 from archives.models import Clue
 from tests.conftest import make_user
-from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def household(village_a):
-    return HouseholdFactory(village=village_a, head_name="赵甲")
 
 
 @pytest.fixture

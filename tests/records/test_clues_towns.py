@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def kanjia_household(village_a):
-    return HouseholdFactory(village=village_a, head_name="赵甲")
-
-
-@pytest.fixture
 def east_household(other_town):
     return HouseholdFactory(village=other_town.villages.get(), head_name="钱东")
 
@@ -48,9 +43,7 @@ def form(**over) -> dict:
     }
 
 
-def test_a_town_inspector_cannot_name_another_towns_case_or_household(
-    client, inspector, kanjia_household, east_household
-):
+def test_a_town_inspector_cannot_name_another_towns_case_or_household(client, inspector, household, east_household):
     east_case = Case.objects.create(household=east_household, kind=Case.Kind.RECHECK)
     client.force_login(inspector)
     response = client.post(
@@ -63,7 +56,7 @@ def test_a_town_inspector_cannot_name_another_towns_case_or_household(
     assert "钱东" not in page and "东岳村" not in page
     assert not Clue.objects.exists()
     with pytest.raises(ValidationError, match="堪嘉镇没有这些低保户"):
-        register(inspector, kanjia_household.village.town, household_ids=[kanjia_household.pk, east_household.pk])
+        register(inspector, household.village.town, household_ids=[household.pk, east_household.pk])
     # Nor file a clue under the other town.
     with pytest.raises(PermissionDenied):
         register(inspector, east_household.village.town)
@@ -82,7 +75,7 @@ def test_another_towns_staff_are_neither_offered_nor_accepted(
 
 
 def test_the_district_inspector_files_each_clue_under_its_town_and_only_that_office_answers(
-    client, district_inspector, kanjia_household, east_household, town_officer, other_town_officer
+    client, district_inspector, household, east_household, town_officer, other_town_officer
 ):
     client.force_login(district_inspector)
     page = client.get(reverse("audit:clue_create")).content.decode()
@@ -92,8 +85,8 @@ def test_the_district_inspector_files_each_clue_under_its_town_and_only_that_off
     assert not Clue.objects.exists()
 
     east = east_household.village.town
-    response = client.post(reverse("audit:clue_create"), form(town=east.pk, households=str(kanjia_household.pk)))
-    assert response.status_code == 400 and f"城东镇没有这些低保户：#{kanjia_household.pk}" in response.content.decode()
+    response = client.post(reverse("audit:clue_create"), form(town=east.pk, households=str(household.pk)))
+    assert response.status_code == 400 and f"城东镇没有这些低保户：#{household.pk}" in response.content.decode()
 
     response = client.post(reverse("audit:clue_create"), form(town=east.pk, households=str(east_household.pk)))
     assert response.status_code == 302
@@ -113,14 +106,14 @@ def test_the_district_inspector_files_each_clue_under_its_town_and_only_that_off
 
 
 def test_a_link_from_a_report_preselects_the_households_town(
-    client, district_inspector, inspector, east_household, kanjia_household
+    client, district_inspector, inspector, east_household, household
 ):
     client.force_login(district_inspector)
     page = client.get(reverse("audit:clue_create") + f"?households={east_household.pk}").content.decode()
     east = east_household.village.town
     assert f'<option value="{east.pk}" selected>城东镇</option>' in page
     # A town inspector has one town: no choice to make, no column to read.
-    register(inspector, kanjia_household.village.town, title="本镇线索")
+    register(inspector, household.village.town, title="本镇线索")
     client.force_login(inspector)
     assert "乡镇(街道)" not in client.get(reverse("audit:clue_create")).content.decode()
     listing = client.get(reverse("audit:clues")).content.decode()
