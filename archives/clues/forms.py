@@ -8,6 +8,8 @@ from archives.clues.selectors import staff_candidates_for
 from archives.clues.services import parse_ids
 from archives.models import Clue
 from households.models import Town
+from households.towns.selectors import towns_of_accounts
+from kanjia import roles
 from kanjia.forms import BoundedModelMultipleChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,6 +28,45 @@ def staff_label(user) -> str:
     name = (staff.name if staff is not None else "") or user.get_full_name() or user.username
     post = f"，{staff.unit}{staff.post}" if staff is not None else ""
     return f"{name}（{user.username}{post}）"
+
+
+class StaffByTownIterator(forms.models.ModelChoiceIterator):
+    """A 区纪委's staff choices: each town's people under the town's name, then the district's and
+    those working in no town. Each person carries the towns they work in (`town_ids`), for the
+    widget's data-town attribute. Three queries (people, their towns, the district's)."""
+
+    def __iter__(self):
+        people = list(self.queryset)
+        ids = [person.pk for person in people]
+        towns = towns_of_accounts(user_ids=ids)
+        district = set(
+            get_user_model()
+            .objects.filter(pk__in=ids, groups__name__in=roles.DISTRICT_LEVEL)
+            .values_list("pk", flat=True)
+        )
+        names = dict(Town.objects.filter(pk__in={t for ts in towns.values() for t in ts}).values_list("pk", "name"))
+        by_town: dict[int, list] = {}
+        others: dict[str, list] = {"区民政局、区纪委": [], "未在任何乡镇工作": []}
+        for person in people:
+            person.town_ids = sorted(towns.get(person.pk, ()))
+            if person.town_ids:
+                by_town.setdefault(person.town_ids[0], []).append(self.choice(person))
+            else:
+                others["区民政局、区纪委" if person.pk in district else "未在任何乡镇工作"].append(self.choice(person))
+        yield from ((names[town], items) for town, items in sorted(by_town.items()))
+        yield from ((label, items) for label, items in others.items() if items)
+
+
+class StaffByTownSelect(forms.SelectMultiple):
+    """Options say which towns the person works in; static/js/app.js hides other towns' people once
+    the clue's town is chosen (the service checks it again on saving)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        towns = getattr(getattr(value, "instance", None), "town_ids", None)
+        if towns:
+            option["attrs"]["data-town"] = " ".join(str(t) for t in towns)
+        return option
 
 
 class IdsField(forms.CharField):
@@ -68,6 +109,17 @@ class ClueForm(forms.Form):
                 error_messages={"required": "请选择线索所在乡镇。", "invalid_choice": "请选择线索所在乡镇。"},
             )
             self.order_fields(["town"])
+            staff = self.fields["staff"]
+            staff.iterator = StaffByTownIterator
+            staff.widget = StaffByTownSelect(
+                attrs={
+                    "size": 10,
+                    "data-filter-by": self.add_prefix("town"),
+                    "data-filter-key": "town",
+                    "data-filter-empty": "all",
+                }
+            )
+            staff.help_text = "选定乡镇后只列出该镇和区级的人员；被列为涉及人员的，看不到这条线索"
         # Nobody names themselves (the service refuses it too).
         candidates = staff_candidates_for(town_ids=[t.pk for t in towns])
         self.fields["staff"].queryset = candidates.exclude(pk=getattr(user, "pk", None))

@@ -1,6 +1,8 @@
 """The clue register across towns (issue 19): a clue belongs to one town, names only that town's
 cases, households and staff, and a 区纪委 chooses the town it files a clue under."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -118,3 +120,38 @@ def test_a_link_from_a_report_preselects_the_households_town(
     assert "乡镇(街道)" not in client.get(reverse("audit:clue_create")).content.decode()
     listing = client.get(reverse("audit:clues")).content.decode()
     assert "本镇线索" in listing and "<th>乡镇</th>" not in listing
+
+
+def test_the_district_inspectors_staff_list_says_which_town_each_person_works_in(
+    client,
+    district_inspector,
+    district_officer,
+    town_officer,
+    other_town_officer,
+    team_a,
+    team_member_a,
+    village_a,
+    other_town,
+):
+    """Before, a 区纪委 picked from every town's staff in one list, with nothing to tell two towns' 民政办
+    apart (the service refused a wrong pick only on saving)."""
+    make_user("off_team", roles.VILLAGE_TEAM, full_name="已离组干部")
+    client.force_login(district_inspector)
+    page = client.get(reverse("audit:clue_create")).content.decode()
+    start = page.index('name="staff"')
+    staff = page[start : page.index("</select>", start)]
+    # static/js/app.js hides other towns' people once a town is chosen, and shows everyone before.
+    assert 'data-filter-by="town" data-filter-key="town" data-filter-empty="all"' in staff
+    groups = re.findall(r'<optgroup label="([^"]+)">', staff)
+    assert groups == ["堪嘉镇", "城东镇", "区民政局、区纪委", "未在任何乡镇工作"]
+    options = dict(re.findall(r'<option value="(\d+)"([^>]*)>', staff))
+    kanjia, east = village_a.town, other_town
+    assert options[str(town_officer.pk)] == f' data-town="{kanjia.pk}"'
+    assert options[str(team_member_a.pk)] == f' data-town="{kanjia.pk}"'  # a team's cadre: its villages' town
+    assert options[str(other_town_officer.pk)] == f' data-town="{east.pk}"'
+    # The district's people and those in no town stay whichever town is chosen.
+    assert options[str(district_officer.pk)] == ""
+    by_group = dict(zip(groups, re.split(r"<optgroup [^>]+>", staff)[1:], strict=True))
+    assert "测试民政" in by_group["堪嘉镇"] and "甲组组员" in by_group["堪嘉镇"]
+    assert "城东民政" in by_group["城东镇"] and "测试区局" in by_group["区民政局、区纪委"]
+    assert "已离组干部" in by_group["未在任何乡镇工作"]
