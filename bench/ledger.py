@@ -424,6 +424,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--export-repeats", type=int, default=1, help="导出与只写循环交替运行的次数（取中位数：单次受机器负载影响大）"
     )
+    parser.add_argument("--keep", action="store_true", help="保留临时数据库（供 EXPLAIN 等进一步分析；下次运行时覆盖）")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("phase_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -493,7 +494,10 @@ def main(argv: list[str]) -> int:
         report["roster_load_s"] = load_s
         report["match"] = _child("match", {"roster_id": roster_id}, env)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if args.keep:
+            print(f"保留临时数据库 {db['NAME']}", file=sys.stderr)
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
     _print(report, args)
     return 0
 

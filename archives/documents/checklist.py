@@ -271,11 +271,15 @@ class Report:
     total: VillageRow
 
 
-def completeness_report(*, user: AbstractBaseUser, village_id: int | None = None) -> Report:
-    """Completeness of every visible household's bag, by village and for the town. Five queries."""
+def completeness_report(*, user: AbstractBaseUser, village_id: int | None = None, town_id: int | None = None) -> Report:
+    """Completeness of every visible household's bag (of one village, or one town), by village and in
+    all. Five queries, and a row per household: about 0.8 s for a town of 5,000 households, so the
+    pages ask an account that sees several towns to pick one."""
     households = households_visible_to(user=user)
     if village_id:
         households = households.filter(village_id=village_id)
+    if town_id:
+        households = households.filter(village__town_id=town_id)
     rows = list(
         households.order_by("village__order", "village_id", "group__number", "id").values_list(
             "id", "village_id", "village__name", "group__number", "head_name", "status"

@@ -21,6 +21,8 @@ from archives.models import Box, Cabinet
 from archives.payments import selectors as roll_selectors
 from households.models import Household
 from households.selectors import households_changeable_by, households_visible_to, villages_visible_to
+from households.towns.selectors import towns_seen_by
+from households.towns.views import chosen_town
 from kanjia import roles
 from kanjia.access import log_access
 from kanjia.forms import attach_errors, query_id
@@ -40,33 +42,40 @@ def _int(value: str | None) -> int | None:
 @require_GET
 def archive_index(request: HttpRequest) -> HttpResponse:
     user = request.user
-    villages = list(villages_visible_to(user=user).order_by("order", "id"))
+    villages = list(villages_visible_to(user=user).select_related("town").order_by("town__code", "order", "id"))
     village_id = _int(request.GET.get("village"))
     if village_id and village_id not in {v.pk for v in villages}:
         raise Http404("没有该村(社区)。")
+    towns = towns_seen_by(user=user)
+    several = len(towns) > 1
     households = households_visible_to(user=user)
     if village_id:
         households = households.filter(village_id=village_id)
     # Bring the shelves in step with the registry before showing them (cheap when nothing changed).
     # Town-wide, only when a household has no bag yet (moves are healed per village, per bag and nightly).
+    # Not for an account that sees several towns: a district-wide sync is the worker's (after each
+    # change, and nightly), not a page's.
     everyone = not village_id and roles.has_role(user, *roles.TOWN_WIDE_READERS)
-    if village_id or households.filter(archive_bag__isnull=True).exists():
+    if village_id or (not several and households.filter(archive_bag__isnull=True).exists()):
         locations_sync(household_ids=None if everyone else list(households.values_list("pk", flat=True)), by=user)
     cabinets = (
         Cabinet.objects.filter(village__in=[v for v in villages if not village_id or v.pk == village_id])
-        .select_related("village", "room")
+        .select_related("village__town", "room")
         .annotate(box_count=Count("boxes", distinct=True))
-        .order_by("village__order", "village_id")
+        .order_by("village__town__code", "village__order", "village_id")
     )
     boxes = (
         Box.objects.filter(cabinet__in=cabinets).annotate(bag_count=Count("bags")).order_by("cabinet_id", "number")
         if village_id
         else Box.objects.none()
     )
-    report = checklist.completeness_report(user=user, village_id=village_id)
+    # Several towns: the completeness card lists the towns (a row per household of every town would
+    # outlast the request); each links to its town's report.
+    report = None if several and not village_id else checklist.completeness_report(user=user, village_id=village_id)
     context = {
         "villages": villages,
         "village_id": village_id,
+        "towns": towns if several else [],
         "cabinets": cabinets,
         "boxes": boxes,
         "bags": (
@@ -199,24 +208,52 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def completeness(request: HttpRequest) -> HttpResponse:
-    village_id = _int(request.GET.get("village"))
-    report = checklist.completeness_report(user=request.user, village_id=village_id)
-    context = {
-        "report": report,
-        "villages": villages_visible_to(user=request.user).order_by("order", "id"),
-        "village_id": village_id,
-        "incomplete": [h for h in report.households if not h.checklist.complete],
-    }
+    context = _completeness_scope(request)
+    if context["report_kwargs"] is None:  # several towns, none chosen yet: the list of towns
+        return render(request, "archives/documents/completeness.html", {**context, "report": None})
+    report = checklist.completeness_report(user=request.user, **context["report_kwargs"])
+    context.update(report=report, incomplete=[h for h in report.households if not h.checklist.complete])
     return render(request, "archives/documents/completeness.html", context)
+
+
+def _completeness_scope(request: HttpRequest) -> dict:
+    """The village or town the completeness report covers: ?village=, ?town=, or the account's only
+    town. `report_kwargs` is None when the account sees several towns and has chosen neither."""
+    village_id = _int(request.GET.get("village"))
+    villages = villages_visible_to(user=request.user).order_by("order", "id")
+    village = villages.filter(pk=village_id).first() if village_id else None
+    if village_id and village is None:
+        raise Http404("没有该村(社区)。")
+    towns = towns_seen_by(user=request.user)
+    town = chosen_town(request, towns=towns, village_town_id=village.town_id if village else None)
+    if len(towns) > 1 and town is None:
+        kwargs = None
+    else:
+        kwargs = {"village_id": village_id, "town_id": town.pk if town is not None and len(towns) > 1 else None}
+    return {
+        "villages": villages.filter(town=town) if town is not None else villages.none(),
+        "village_id": village_id,
+        "towns": towns if len(towns) > 1 else [],
+        "town": town,
+        "report_kwargs": kwargs,
+    }
 
 
 @login_required
 @require_GET
 def completeness_export(request: HttpRequest) -> HttpResponse:
-    village_id = _int(request.GET.get("village"))
-    report = checklist.completeness_report(user=request.user, village_id=village_id)
+    scope = _completeness_scope(request)
+    if scope["report_kwargs"] is None:
+        messages.error(request, "请先选择乡镇(街道)，再导出该镇的档案完整率。")
+        return redirect("archives:completeness")
+    village_id, town = scope["village_id"], scope["town"]
+    report = checklist.completeness_report(user=request.user, **scope["report_kwargs"])
     log_access(
-        request=request, user=request.user, action=AccessLog.Action.EXPORT, village_id=village_id, detail="档案完整率"
+        request=request,
+        user=request.user,
+        action=AccessLog.Action.EXPORT,
+        village_id=village_id,
+        detail="档案完整率" + (f"（{town.name}）" if scope["towns"] and town is not None else ""),
     )
     name = f"档案完整率_{timezone.localdate():%Y%m%d}.xlsx"
     return attachment(checklist.completeness_xlsx(report=report), filename=name, content_type=XLSX_CONTENT_TYPE)

@@ -134,9 +134,12 @@ class SupplementChangeRow:
         return self.computed - self.paid
 
 
-def supplement_change_rows(*, user: User, today: date) -> list[SupplementChangeRow]:
-    """Active households the user sees whose 分类施保 would change under the per-person rule this month."""
+def supplement_change_rows(*, user: User, today: date, town_id: int | None = None) -> list[SupplementChangeRow]:
+    """Active households the user sees (of one town, if given) whose 分类施保 would change under the
+    per-person rule this month."""
     visible = households_visible_to(user=user)
+    if town_id is not None:
+        visible = visible.filter(village__town_id=town_id)
     changes = supplement_changes(month=today, household_ids=visible.values_list("pk", flat=True))
     households = visible.select_related("village").in_bulk([c.household_id for c in changes])
     return [

@@ -179,3 +179,18 @@ def towns_of_accounts(*, user_ids: list[int]) -> dict[int, set[int]]:
         for user_id, town_id in pairs.distinct():
             found.setdefault(user_id, set()).add(town_id)
     return found
+
+
+def towns_seen_by(*, user: User) -> list[Town]:
+    """The towns whose villages the user sees, in code order, each with `village_count` (its villages
+    the user sees). Pages that work household by household ask an account that sees several towns to
+    pick one (`households.towns.views.chosen_town`). One query."""
+    from django.db.models import Count
+
+    from households.selectors import villages_visible_to
+
+    return list(
+        Town.objects.filter(villages__in=villages_visible_to(user=user))
+        .annotate(village_count=Count("villages"))
+        .order_by("code", "pk")
+    )

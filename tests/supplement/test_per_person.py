@@ -236,3 +236,28 @@ def test_the_demo_categories_come_mapped():
     assert Category.objects.get(town=town, name="二类(老年未成年)").criteria_text == "年满 70 岁或未满 18 岁"
     assert not MemberCategory.objects.exists()
     assert timezone.localdate()
+
+
+def test_the_district_reads_the_changes_town_by_town(
+    client, district_officer, town_officer, household, categories, other_town
+):
+    """At 100,000 households the district's list took 12 s: it now lists the towns first."""
+    household.extra_amount = Decimal("200.00")
+    household.save()
+    east = mapped(other_town, "老年", "50.00", age_at_least=60).town
+    far = HouseholdFactory(village=other_town.villages.get(), area="农村", head_name="钱东", extra_amount=Decimal("9"))
+    MemberFactory(household=far, born=date(1950, 1, 1))
+    client.force_login(district_officer)
+    page = client.get(CHANGES).content.decode()
+    assert 'id="town-list"' in page and household.head_name not in page and "钱东" not in page
+    assert "请先选择乡镇(街道)" in client.get(CHANGES + "?format=xlsx", follow=True).content.decode()
+    page = client.get(CHANGES, {"town": household.village.town_id}).content.decode()
+    assert household.head_name in page and "钱东" not in page
+    page = client.get(CHANGES, {"town": east.pk}).content.decode()
+    assert "钱东" in page and household.head_name not in page
+    rows = list(load_workbook(BytesIO(client.get(CHANGES, {"town": east.pk, "format": "xlsx"}).content)).active.values)
+    assert [row[1] for row in rows[1:]] == ["钱东"]
+    # A town office reads its own town as before; another town's is a 404.
+    client.force_login(town_officer)
+    assert household.head_name in client.get(CHANGES).content.decode()
+    assert client.get(CHANGES, {"town": east.pk}).status_code == 404
