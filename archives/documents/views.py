@@ -226,6 +226,8 @@ def _completeness_scope(request: HttpRequest) -> dict:
         raise Http404("没有该村(社区)。")
     towns = towns_seen_by(user=request.user)
     town = chosen_town(request, towns=towns, village_town_id=village.town_id if village else None)
+    if village is not None and town is not None and village.town_id != town.pk:
+        village_id = None  # the town was changed in the form: its villages, not the one chosen before
     if len(towns) > 1 and town is None:
         kwargs = None
     else:

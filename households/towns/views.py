@@ -12,12 +12,12 @@ from kanjia.forms import query_id
 
 
 def chosen_town(request: HttpRequest, *, towns: list[Town], village_town_id: int | None = None) -> Town | None:
-    """`?town=` among `towns` (404 for any other), the town of the chosen village, or the only town;
-    None when there are several and none is chosen."""
+    """`?town=` among `towns` (404 for any other), else the town of the chosen village, else the only
+    town; None when there are several and none is chosen."""
     by_pk = {town.pk: town for town in towns}
-    if village_town_id is not None:
-        return by_pk.get(village_town_id)
     value = request.GET.get("town")
+    if not value and village_town_id is not None:
+        return by_pk.get(village_town_id)
     if value:
         town = by_pk.get(query_id(value) or 0)
         if town is None:

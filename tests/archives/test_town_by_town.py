@@ -84,6 +84,9 @@ def test_the_districts_completeness_report_is_one_towns(
     # A village names its town.
     page = client.get(REPORT, {"village": household_a.village_id}).content.decode()
     assert "档案完整率（堪嘉镇）" in page and "张甲" in page and "钱东" not in page
+    # Changing the town in the form keeps the village chosen before: the new town wins.
+    page = client.get(REPORT, {"town": other_town.pk, "village": household_a.village_id}).content.decode()
+    assert "档案完整率（城东镇）" in page and "钱东" in page and "张甲" not in page
 
 
 def test_a_town_office_reads_its_own_report_and_another_town_is_404(
