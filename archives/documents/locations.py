@@ -12,11 +12,13 @@ The registry does not import the archive, so it runs on demand (bag page, labels
 the archive home), from the `archives_sync` command and from a periodic task.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from archives.models import ArchiveRoom, Bag, Box, Cabinet
@@ -85,7 +87,9 @@ def _save_code(row, code: str, by) -> bool:
     return True
 
 
-def locations_sync(*, household_ids: list[int] | None = None, by: AbstractBaseUser | None = None) -> SyncResult:
+def locations_sync(
+    *, household_ids: Iterable[int] | QuerySet | None = None, by: AbstractBaseUser | None = None
+) -> SyncResult:
     """Create and update rooms, cabinets, boxes and bags for the households (all when None)."""
     result = SyncResult()
     households = Household.objects.all()

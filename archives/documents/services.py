@@ -13,6 +13,7 @@ approval file's household still receives or applies for aid.
 import hashlib
 import os
 import secrets
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -76,7 +78,9 @@ def keep_until_for(*, kind: DocumentKind, uploaded_on: date, stopped_on: date | 
     return add_years(stopped_on, APPROVAL_YEARS) if stopped_on else None
 
 
-def documents_refresh_retention(*, household_ids: list[int] | None = None, by: AbstractBaseUser | None = None) -> int:
+def documents_refresh_retention(
+    *, household_ids: Iterable[int] | QuerySet | None = None, by: AbstractBaseUser | None = None
+) -> int:
     """Recompute keep_until (e.g. after aid stopped or resumed); returns the number changed."""
     documents = Document.objects.select_related("kind", "household")
     if household_ids is not None:

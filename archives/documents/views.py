@@ -51,13 +51,13 @@ def archive_index(request: HttpRequest) -> HttpResponse:
     households = households_visible_to(user=user)
     if village_id:
         households = households.filter(village_id=village_id)
-    # Bring the shelves in step with the registry before showing them (cheap when nothing changed).
-    # Town-wide, only when a household has no bag yet (moves are healed per village, per bag and nightly).
-    # Not for an account that sees several towns: a district-wide sync is the worker's (after each
-    # change, and nightly), not a page's.
-    everyone = not village_id and roles.has_role(user, *roles.TOWN_WIDE_READERS)
+    # Bring the shelves in step with the registry before showing them (cheap when nothing changed):
+    # the village's, or the town's when one of its households has no bag yet (moves are healed per
+    # village, per bag and nightly). Only the households the user sees: another town's shelves are
+    # not this account's to write. Not for an account that sees several towns: a district-wide sync
+    # is the worker's (after each change, and nightly), not a page's.
     if village_id or (not several and households.filter(archive_bag__isnull=True).exists()):
-        locations_sync(household_ids=None if everyone else list(households.values_list("pk", flat=True)), by=user)
+        locations_sync(household_ids=households.values("pk"), by=user)
     cabinets = (
         Cabinet.objects.filter(village__in=[v for v in villages if not village_id or v.pk == village_id])
         .select_related("village__town", "room")
@@ -99,8 +99,11 @@ def archive_index(request: HttpRequest) -> HttpResponse:
 def locations_sync_view(request: HttpRequest) -> HttpResponse:
     if not roles.has_role(request.user, roles.TOWN_OFFICE) or roles.is_read_only(request.user):
         raise PermissionDenied("只有镇民政办可以整理全镇档案位置。")
-    result = locations_sync(by=request.user)
-    documents.documents_refresh_retention(by=request.user)
+    # The office's own town (the nightly task syncs every town): another town's shelves and retention
+    # dates are not this clerk's to write, and at district scale the whole deployment outlasts a request.
+    own = households_visible_to(user=request.user).values("pk")
+    result = locations_sync(household_ids=own, by=request.user)
+    documents.documents_refresh_retention(household_ids=own, by=request.user)
     messages.success(
         request,
         f"档案位置已与登记信息同步：新建 {result.created} 袋，迁移 {result.moved} 袋，更新编码 {result.renamed} 处。",

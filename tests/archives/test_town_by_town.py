@@ -41,10 +41,14 @@ def test_the_district_picks_a_town_and_the_archive_home_builds_no_household_rows
     assert f'?town={kanjia.pk}">堪嘉镇</a>' in page and f'?town={other_town.pk}">城东镇</a>' in page
     assert '<optgroup label="堪嘉镇"><option value="' in page and '<optgroup label="城东镇">' in page
 
-    for officer in (town_officer, other_town_officer):  # each office's visit shelves its own town
+    # Each office's visit shelves its own town's households, never another town's (before, the first
+    # office to visit wrote every town's bags, under its own name, inside its request).
+    for officer, household in ((town_officer, household_a), (other_town_officer, east_household)):
         client.force_login(officer)
         own = client.get(INDEX).content.decode()
         assert 'id="completeness-summary"' in own and "<th>乡镇(街道)</th>" not in own and "optgroup" not in own
+        assert list(Bag.objects.values_list("household", flat=True).order_by("pk"))[-1] == household.pk
+        assert Bag.objects.get(household=household).history.get().history_user == officer
     assert Bag.objects.count() == 2
     client.force_login(district_officer)
     page = client.get(INDEX).content.decode()
@@ -99,3 +103,10 @@ def test_a_town_office_reads_its_own_report_and_another_town_is_404(
     assert client.get(REPORT, {"town": other_town.pk}).status_code == 404
     assert client.get(EXPORT, {"town": other_town.pk}).status_code == 404
     assert client.get(REPORT, {"town": "x"}).status_code == 404
+
+
+def test_the_sync_button_syncs_the_offices_own_town(client, town_officer, household_a, east_household):
+    client.force_login(town_officer)
+    response = client.post(reverse("archives:sync"), follow=True)
+    assert "新建 1 袋" in response.content.decode()
+    assert list(Bag.objects.values_list("household", flat=True)) == [household_a.pk]
