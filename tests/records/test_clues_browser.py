@@ -1,12 +1,10 @@
-"""In Chromium: the 区纪委's staff list narrows to the clue's town once it is chosen, and the
-register's 组 list still follows its 村 (both use the same filter in static/js/app.js)."""
+"""In Chromium: the 区纪委's staff list narrows to the clue's town once it is chosen (the filter in
+static/js/app.js that the 组 lists use: tests/ui/test_layout_browser.py)."""
 
 import os
 
 import pytest
 from playwright.sync_api import expect
-
-from tests.factories import VillageFactory, VillageGroupFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,17 +35,3 @@ def test_choosing_the_clues_town_leaves_that_towns_and_the_districts_people(
     page.select_option("select[name=town]", label="堪嘉镇")
     names = shown()
     assert any("测试民政" in name for name in names) and not any("城东民政" in name for name in names)
-
-
-def test_the_registers_group_list_follows_the_village(browser_login, town_officer):
-    first, second = VillageFactory(name="陡岩村"), VillageFactory(name="龙井村")
-    VillageGroupFactory(village=first, number=3)
-    VillageGroupFactory(village=second, number=5)
-    page = browser_login(town_officer)
-    page.click("nav >> text=低保户")
-    group = page.locator("select[name=group]")
-    page.select_option("select[name=village]", label="陡岩村")
-    assert [t.strip() for t in group.locator("option:not([hidden])").all_inner_texts()] == ["全部组", "陡岩村 3组"]
-    group.select_option(label="陡岩村 3组")
-    page.select_option("select[name=village]", label="龙井村")
-    assert group.input_value() == ""

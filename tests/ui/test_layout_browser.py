@@ -142,3 +142,22 @@ def test_sysadmin_pages_fit_and_are_reachable_from_the_menu(browser_login, sysad
     assert page.locator("[data-testid=account-roles]").inner_text() == "无"
     assert clipped(page) == []
     page.screenshot(path=os.path.join(screenshot_dir, "accounts-detail.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1000, 700), (1366, 768), (390, 844)])
+def test_a_district_sized_monthly_total_fits_its_card(browser_login, district_officer, width, height, screenshot_dir):
+    """At 1,000,000 households the district's monthly total reads like 427,315,860.00: at the
+    dashboard's figure size it broke over two lines, or ran out of its card on a phone."""
+    for village in (VillageFactory(name="堪嘉村"), VillageFactory(name="丰裕村")):
+        HouseholdFactory(village=village, base_amount=Decimal("213657930.00"))
+    page = browser_login(district_officer)
+    page.set_viewport_size({"width": width, "height": height})
+    total = page.locator("[data-stat=monthly_total]")
+    assert total.inner_text() == "427,315,860.00"
+    scroll, client, lines = total.evaluate(
+        "e => [e.scrollWidth, e.clientWidth,"
+        " Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))]"
+    )
+    assert scroll <= client and lines == 1
+    assert not clipped(page)
+    page.screenshot(path=os.path.join(screenshot_dir, f"dashboard-district-{width}.png"))
