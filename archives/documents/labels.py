@@ -62,7 +62,7 @@ def labels_for(*, user: AbstractBaseUser, level: str, village_id: int | None = N
     if village_id:
         households = households.filter(village_id=village_id)
         villages = villages.filter(pk=village_id)
-    locations_sync(household_ids=list(households.values_list("pk", flat=True)), by=user)
+    locations_sync(household_ids=households.values("pk"), by=user)
     if level == "bag":
         bags = (
             Bag.objects.filter(household__in=households)

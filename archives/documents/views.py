@@ -273,6 +273,10 @@ def labels_print(request: HttpRequest) -> HttpResponse:
     village_id = _int(request.GET.get("village"))
     if village_id and not villages_visible_to(user=request.user).filter(pk=village_id).exists():
         raise Http404("没有该村(社区)。")
+    if not village_id and len(towns_seen_by(user=request.user)) > 1:
+        # Every town's shelves at once: a sync of every household and thousands of labels in one request.
+        messages.error(request, "您可以查看多个乡镇，请先选择村(社区)，再按村分别打印标签。")
+        return redirect("archives:index")
     if level == "bag" and not village_id:
         count = households_visible_to(user=request.user).count()
         if count > labels.MAX_BAG_LABELS:

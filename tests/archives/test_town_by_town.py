@@ -110,3 +110,16 @@ def test_the_sync_button_syncs_the_offices_own_town(client, town_officer, househ
     response = client.post(reverse("archives:sync"), follow=True)
     assert "新建 1 袋" in response.content.decode()
     assert list(Bag.objects.values_list("household", flat=True)) == [household_a.pk]
+
+
+def test_the_district_prints_labels_village_by_village(client, district_officer, household_a, east_household):
+    """Without a village, the district's labels would sync every town's households and lay out
+    thousands of labels in one request."""
+    client.force_login(district_officer)
+    for level in ("cabinet", "box", "bag"):
+        response = client.get(reverse("archives:labels"), {"level": level}, follow=True)
+        assert "请先选择村(社区)，再按村分别打印标签" in response.content.decode()
+    assert not Bag.objects.exists()
+    response = client.get(reverse("archives:labels"), {"level": "cabinet", "village": east_household.village_id})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert list(Bag.objects.values_list("household", flat=True)) == [east_household.pk]
