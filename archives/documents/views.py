@@ -8,7 +8,7 @@ through archives.documents.services / archives.payments.services / archives.docu
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from archives.payments import selectors as roll_selectors
 from households.models import Household
 from households.selectors import households_changeable_by, households_visible_to, villages_visible_to
 from households.towns.selectors import towns_seen_by
-from households.towns.views import chosen_town
+from households.towns.views import TownChoice, town_choice
 from kanjia import roles
 from kanjia.access import log_access
 from kanjia.forms import attach_errors, query_id
@@ -211,54 +211,48 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def completeness(request: HttpRequest) -> HttpResponse:
-    context = _completeness_scope(request)
-    if context["report_kwargs"] is None:  # several towns, none chosen yet: the list of towns
-        return render(request, "archives/documents/completeness.html", {**context, "report": None})
-    report = checklist.completeness_report(user=request.user, **context["report_kwargs"])
-    context.update(report=report, incomplete=[h for h in report.households if not h.checklist.complete])
+    choice, village_id, villages = _completeness_scope(request)
+    context = {
+        "villages": villages.filter(town=choice.town) if choice.town is not None else villages.none(),
+        "village_id": village_id,
+        "towns": choice.picker,
+        "town": choice.town,
+        "report": None,
+    }
+    if not choice.pending:  # else several towns, none chosen yet: the list of towns
+        report = checklist.completeness_report(user=request.user, village_id=village_id, town_id=choice.town_id)
+        context.update(report=report, incomplete=[h for h in report.households if not h.checklist.complete])
     return render(request, "archives/documents/completeness.html", context)
 
 
-def _completeness_scope(request: HttpRequest) -> dict:
-    """The village or town the completeness report covers: ?village=, ?town=, or the account's only
-    town. `report_kwargs` is None when the account sees several towns and has chosen neither."""
+def _completeness_scope(request: HttpRequest) -> tuple[TownChoice, int | None, QuerySet]:
+    """The town and village the completeness report covers (?town=, ?village=, or the account's
+    only town), and the villages the user sees."""
     village_id = _int(request.GET.get("village"))
     villages = villages_visible_to(user=request.user).order_by("order", "id")
     village = villages.filter(pk=village_id).first() if village_id else None
     if village_id and village is None:
         raise Http404("没有该村(社区)。")
-    towns = towns_seen_by(user=request.user)
-    town = chosen_town(request, towns=towns, village_town_id=village.town_id if village else None)
-    if village is not None and town is not None and village.town_id != town.pk:
+    choice = town_choice(request, village_town_id=village.town_id if village else None)
+    if village is not None and choice.town is not None and village.town_id != choice.town.pk:
         village_id = None  # the town was changed in the form: its villages, not the one chosen before
-    if len(towns) > 1 and town is None:
-        kwargs = None
-    else:
-        kwargs = {"village_id": village_id, "town_id": town.pk if town is not None and len(towns) > 1 else None}
-    return {
-        "villages": villages.filter(town=town) if town is not None else villages.none(),
-        "village_id": village_id,
-        "towns": towns if len(towns) > 1 else [],
-        "town": town,
-        "report_kwargs": kwargs,
-    }
+    return choice, village_id, villages
 
 
 @login_required
 @require_GET
 def completeness_export(request: HttpRequest) -> HttpResponse:
-    scope = _completeness_scope(request)
-    if scope["report_kwargs"] is None:
+    choice, village_id, _villages = _completeness_scope(request)
+    if choice.pending:
         messages.error(request, "请先选择乡镇(街道)，再导出该镇的档案完整率。")
         return redirect("archives:completeness")
-    village_id, town = scope["village_id"], scope["town"]
-    report = checklist.completeness_report(user=request.user, **scope["report_kwargs"])
+    report = checklist.completeness_report(user=request.user, village_id=village_id, town_id=choice.town_id)
     log_access(
         request=request,
         user=request.user,
         action=AccessLog.Action.EXPORT,
         village_id=village_id,
-        detail="档案完整率" + (f"（{town.name}）" if scope["towns"] and town is not None else ""),
+        detail="档案完整率" + (f"（{choice.town.name}）" if choice.town_id else ""),
     )
     name = f"档案完整率_{timezone.localdate():%Y%m%d}.xlsx"
     return attachment(checklist.completeness_xlsx(report=report), filename=name, content_type=XLSX_CONTENT_TYPE)

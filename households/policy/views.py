@@ -25,8 +25,7 @@ from households.policy.forms import (
     StandardForm,
     SupplementRuleForm,
 )
-from households.towns.selectors import towns_seen_by
-from households.towns.views import chosen_town
+from households.towns.views import town_choice
 from kanjia.printing import attachment
 from kanjia.xlsx import XLSX_CONTENT_TYPE
 
@@ -348,20 +347,17 @@ def supplement_changes(request: HttpRequest) -> HttpResponse:
     An account that sees several towns reads it town by town (12 s for 100,000 households at once)."""
     _may_read(request)
     today = timezone.localdate()
-    towns = towns_seen_by(user=request.user)
-    town = chosen_town(request, towns=towns)
+    choice = town_choice(request)
     xlsx = request.GET.get("format") == "xlsx"
-    context = {"today": today, "towns": towns if len(towns) > 1 else [], "town": town}
-    if len(towns) > 1 and town is None:
+    context = {"today": today, "towns": choice.picker, "town": choice.town}
+    if choice.pending:
         if xlsx:
             messages.error(request, "请先选择乡镇(街道)，再导出该镇的分类施保变化清单。")
             return redirect("households:supplement_changes")
         return _page(request, "supplement_changes.html", {**context, "rows": None})
-    rows = selectors.supplement_change_rows(
-        user=request.user, today=today, town_id=town.pk if context["towns"] and town is not None else None
-    )
+    rows = selectors.supplement_change_rows(user=request.user, today=today, town_id=choice.town_id)
     if xlsx:
         content = selectors.supplement_change_xlsx(rows=rows, today=today)
-        name = f"分类施保变化_{town.name + '_' if context['towns'] else ''}{today:%Y%m%d}.xlsx"
+        name = f"分类施保变化_{choice.town.name + '_' if choice.town_id else ''}{today:%Y%m%d}.xlsx"
         return attachment(content, filename=name, content_type=XLSX_CONTENT_TYPE)
     return _page(request, "supplement_changes.html", {**context, "rows": rows})

@@ -184,7 +184,7 @@ def towns_of_accounts(*, user_ids: list[int]) -> dict[int, set[int]]:
 def towns_seen_by(*, user: User) -> list[Town]:
     """The towns whose villages the user sees, in code order, each with `village_count` (its villages
     the user sees). Pages that work household by household ask an account that sees several towns to
-    pick one (`households.towns.views.chosen_town`). One query."""
+    pick one (`households.towns.views.town_choice`). One query."""
     from django.db.models import Count
 
     from households.selectors import villages_visible_to
